@@ -1,0 +1,178 @@
+"""The public HTTP API (see shared/API.md). Views parse input, call QueueService, answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from core.errors import BadRequest
+
+from .auth import current_actor, require
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def ext():
+    return current_app.extensions["onestop"]
+
+
+def body() -> dict:
+    """The JSON object sent, {} for an empty body; 400 for anything else."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.", "invalid_json")
+    return data
+
+
+def absolute(ticket: dict) -> dict:
+    """Make the status-page URL absolute for clients that show it as a QR code."""
+    if ticket and ticket.get("url", "").startswith("/"):
+        ticket = {**ticket, "url": request.host_url.rstrip("/") + ticket["url"]}
+    return ticket
+
+
+def clerk_name() -> str | None:
+    actor = current_actor()
+    return actor.name if actor else None
+
+
+@bp.get("/health")
+def health():
+    e = ext()
+    checks = {}
+    try:
+        e.store.reader().execute("SELECT 1").fetchone()
+        checks["db"] = {"status": "ok"}
+    except Exception as exc:  # report, never raise: health must always answer
+        checks["db"] = {"status": "error", "message": str(exc)}
+    for name in ("printer", "voice"):
+        probe = e.health.get(name)
+        try:
+            checks[name] = probe() if probe else {"status": "not_configured"}
+        except Exception as exc:
+            checks[name] = {"status": "error", "message": str(exc)}
+    for name, probe in e.health.items():
+        if name not in checks:
+            try:
+                checks[name] = probe()
+            except Exception as exc:
+                checks[name] = {"status": "error", "message": str(exc)}
+    status = "ok" if checks["db"]["status"] == "ok" else "error"
+    return jsonify({"status": status, "checks": checks}), 200 if status == "ok" else 503
+
+
+@bp.get("/services")
+def services():
+    return jsonify({"services": ext().queue.services()})
+
+
+@bp.post("/tickets")
+def issue_ticket():
+    data = body()
+    key = request.headers.get("Idempotency-Key")
+    unknown = set(data) - {"service", "priority", "kiosk"}
+    if unknown:
+        raise BadRequest(f"Unknown field {sorted(unknown)[0]!r}.", "unknown_field")
+    if "service" not in data:
+        raise BadRequest("'service' is required.", "missing_service")
+    ticket, created = ext().queue.issue(
+        data["service"],
+        priority=data.get("priority", False),
+        kiosk=data.get("kiosk"),
+        idempotency_key=key,
+    )
+    return jsonify({"ticket": absolute(ticket)}), 201 if created else 200
+
+
+@bp.get("/tickets/<ticket_id>")
+def get_ticket(ticket_id: str):
+    return jsonify({"ticket": absolute(ext().queue.ticket(ticket_id))})
+
+
+@bp.post("/tickets/<ticket_id>/feedback")
+def feedback(ticket_id: str):
+    data = body()
+    if "rating" not in data:
+        raise BadRequest("'rating' is required (1 to 4).", "invalid_rating")
+    ticket = ext().queue.feedback(ticket_id, data["rating"])
+    return jsonify({"ticket": absolute(ticket)}), 201
+
+
+@bp.get("/queue")
+def snapshot():
+    return jsonify(ext().queue.snapshot())
+
+
+@bp.get("/counters")
+@require("clerk")
+def counters():
+    return jsonify({"counters": ext().queue.counters()})
+
+
+@bp.post("/counters/<int:number>/next")
+@require("clerk")
+def call_next(number: int):
+    data = body()
+    expect = data["current"] if "current" in data else ...
+    if expect is not ... and expect is not None and not isinstance(expect, str):
+        raise BadRequest("'current' must be a ticket id or null.", "invalid_current")
+    ticket = ext().queue.next(number, clerk=clerk_name(), expect=expect)
+    if ticket is None:
+        return "", 204
+    return jsonify({"ticket": absolute(ticket)})
+
+
+def _counter_action(number: int, method: str):
+    body()  # reject malformed bodies the same way everywhere
+    ticket = getattr(ext().queue, method)(number, clerk=clerk_name())
+    return jsonify({"ticket": absolute(ticket)})
+
+
+@bp.post("/counters/<int:number>/recall")
+@require("clerk")
+def recall(number: int):
+    return _counter_action(number, "recall")
+
+
+@bp.post("/counters/<int:number>/start")
+@require("clerk")
+def start(number: int):
+    return _counter_action(number, "start")
+
+
+@bp.post("/counters/<int:number>/finish")
+@require("clerk")
+def finish(number: int):
+    return _counter_action(number, "finish")
+
+
+@bp.post("/counters/<int:number>/no-show")
+@require("clerk")
+def no_show(number: int):
+    return _counter_action(number, "no_show")
+
+
+@bp.post("/counters/<int:number>/transfer")
+@require("clerk")
+def transfer(number: int):
+    data = body()
+    if "service" not in data:
+        raise BadRequest("'service' is required.", "missing_service")
+    ticket = ext().queue.transfer(number, data["service"], clerk=clerk_name())
+    return jsonify({"ticket": absolute(ticket)})
+
+
+@bp.post("/counters/<int:number>/pause")
+@require("clerk")
+def pause(number: int):
+    body()
+    return jsonify({"counter": ext().queue.pause(number, clerk=clerk_name())})
+
+
+@bp.post("/counters/<int:number>/resume")
+@require("clerk")
+def resume(number: int):
+    body()
+    return jsonify({"counter": ext().queue.resume(number, clerk=clerk_name())})

@@ -1,0 +1,46 @@
+"""Every error as JSON {"error": {"code", "message"}} for the API; pages get plain text."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from core.errors import QueueError
+
+log = logging.getLogger("onestop")
+
+
+def error_response(code: str, message: str, status: int):
+    resp = jsonify({"error": {"code": code, "message": message}})
+    resp.status_code = status
+    return resp
+
+
+def _wants_json() -> bool:
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(QueueError)
+    def queue_error(e: QueueError):
+        return error_response(e.code, e.message, e.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        if not _wants_json():
+            return e
+        code = (e.name or "error").lower().replace(" ", "_").replace("'", "")
+        return error_response(code, e.description or e.name, e.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(
+            "internal_error", "Something went wrong on the server; it has been logged.", 500
+        )

@@ -1,0 +1,97 @@
+"""Start page, login and logout."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from threading import Lock
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import login_user, logout_user
+
+from .auth import User, check_csrf
+
+bp = Blueprint("views", __name__)
+
+# Failed logins per client address: at most MAX_FAILURES in WINDOW_S seconds.
+MAX_FAILURES, WINDOW_S = 5, 300
+_failures: dict[str, deque] = defaultdict(deque)
+_failures_lock = Lock()
+
+
+def _too_many(addr: str, now: float) -> bool:
+    with _failures_lock:
+        q = _failures[addr]
+        while q and q[0] < now - WINDOW_S:
+            q.popleft()
+        return len(q) >= MAX_FAILURES
+
+
+def _failed(addr: str, now: float) -> None:
+    with _failures_lock:
+        _failures[addr].append(now)
+
+
+def _safe_next(target: str | None) -> str:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlparse(target).netloc
+    ):
+        return target
+    return url_for("views.index")
+
+
+@bp.get("/")
+def index():
+    ext = current_app.extensions["onestop"]
+    return render_template("index.html", office=ext.settings["office"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    ext = current_app.extensions["onestop"]
+    error = None
+    status = 200
+    if request.method == "POST":
+        check_csrf()
+        addr = request.remote_addr or "?"
+        now = time.monotonic()
+        if _too_many(addr, now):
+            error, status = "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau 5 phút.", 429
+        else:
+            row = ext.users.authenticate(
+                request.form.get("name", ""), request.form.get("password", "")
+            )
+            if row is None:
+                _failed(addr, now)
+                error, status = "Sai tên đăng nhập hoặc mật khẩu.", 401
+            else:
+                session.clear()  # no session fixation: a fresh session on login
+                login_user(User(row))
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error, office=ext.settings["office"]), status
+
+
+@bp.post("/logout")
+def logout():
+    check_csrf()
+    logout_user()
+    session.clear()
+    return redirect(url_for("views.login"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    abort(404)

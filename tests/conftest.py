@@ -1,0 +1,72 @@
+"""Fixtures: an app on a temp data dir with a hand-set clock, clients, users, a live server."""
+
+from __future__ import annotations
+
+import pytest
+
+from server import create_app
+from tests.helpers import Clock, CounterDesk, Kiosk, LiveServer, site_config
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def config():
+    """The demo office config (dict); tests may edit it before `app` is built."""
+    return site_config()
+
+
+@pytest.fixture
+def app(tmp_path, clock, config):
+    app = create_app(
+        {"DATA_DIR": tmp_path / "data", "CONFIG": config, "CLOCK": clock, "TESTING": True}
+    )
+    yield app
+    app.extensions["onestop"].queue.drain()
+    app.extensions["onestop"].store.close()
+
+
+@pytest.fixture
+def onestop(app):
+    return app.extensions["onestop"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def auth(onestop):
+    """Authorization headers per role: auth["clerk"], auth["supervisor"], auth["admin"]."""
+    headers = {}
+    for role in ("clerk", "supervisor", "admin"):
+        onestop.users.add(f"{role}1", role, "secret123")
+        headers[role] = {"Authorization": f"Bearer {onestop.users.new_token(f'{role}1')}"}
+    return headers
+
+
+@pytest.fixture
+def kiosk(client):
+    return Kiosk(client)
+
+
+@pytest.fixture
+def counter(client, auth):
+    return CounterDesk(client, auth["clerk"])
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A real gunicorn server on a free port with a fresh data dir; stopped after the test."""
+    server = LiveServer(tmp_path / "live").start()
+    yield server
+    server.stop()

@@ -1,0 +1,5 @@
+"""Entry point for `flask` and gunicorn (wsgi:app)."""
+
+from server import create_app
+
+app = create_app()
