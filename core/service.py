@@ -425,10 +425,10 @@ class QueueService:
                 ahead = self._ahead(conn, t)
                 estimate = self._estimate(conn, service, ahead)
                 conn.execute(
-                    "INSERT INTO tickets (id, day, service, n, number, status, priority, kiosk,"
-                    " issued_at, queued_at, estimated_wait_s, idempotency_key)"
-                    " VALUES (?,?,?,?,?,'waiting',?,?,?,?,?,?)",
-                    (t["id"], day, service, n, svc.label(n), int(priority), kiosk, now, now,
+                    "INSERT INTO tickets (id, day, service, origin, n, number, status, priority,"
+                    " kiosk, issued_at, queued_at, estimated_wait_s, idempotency_key)"
+                    " VALUES (?,?,?,?,?,?,'waiting',?,?,?,?,?,?)",
+                    (t["id"], day, service, service, n, svc.label(n), int(priority), kiosk, now, now,
                      estimate, idempotency_key),
                 )  # fmt: skip
                 row = self._ticket_row(conn, t["id"])

@@ -48,13 +48,14 @@ def m001_initial(db: Database) -> None:
         );
         CREATE TABLE tickets (
             id TEXT PRIMARY KEY, day TEXT NOT NULL, service TEXT NOT NULL,
+            origin TEXT NOT NULL, -- the procedure the number was drawn from (kept on transfer)
             n INTEGER NOT NULL, number TEXT NOT NULL, status TEXT NOT NULL,
             priority INTEGER NOT NULL DEFAULT 0, kiosk TEXT,
             issued_at REAL NOT NULL, queued_at REAL NOT NULL, head INTEGER NOT NULL DEFAULT 0,
             called_at REAL, started_at REAL, finished_at REAL,
             counter INTEGER, clerk TEXT, estimated_wait_s INTEGER,
             idempotency_key TEXT UNIQUE, rating INTEGER, transfers INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (day, service, n)
+            UNIQUE (day, origin, n)
         );
         CREATE INDEX tickets_waiting ON tickets (status, service) WHERE status = 'waiting';
         CREATE INDEX tickets_day ON tickets (day, service);
