@@ -1,0 +1,50 @@
+from core.users import verify_password
+
+
+def test_init_is_idempotent(runner):
+    for _ in range(2):
+        r = runner.invoke(args=["init"])
+        assert r.exit_code == 0 and "Database ready" in r.output
+
+
+def test_user_add_token_revoke(runner, onestop, client):
+    r = runner.invoke(args=["user", "add", "hoa", "--role", "supervisor", "--password", "matkhau1"])
+    assert r.exit_code == 0, r.output
+    row = onestop.users.get("hoa")
+    assert row["password_hash"].startswith("scrypt$16384$8$1$")
+    assert verify_password(row["password_hash"], "matkhau1")
+    r = runner.invoke(args=["user", "token", "hoa"])
+    token = r.output.strip().splitlines()[-1]
+    # Stored hashed, never in clear.
+    stored = onestop.store.reader().execute("SELECT token_hash FROM tokens").fetchone()[0]
+    assert token not in stored
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/counters", headers=h).status_code == 200
+    r = runner.invoke(args=["user", "revoke", "hoa"])
+    assert "Revoked 1" in r.output
+    assert client.get("/api/counters", headers=h).status_code == 401
+
+
+def test_user_errors(runner):
+    r = runner.invoke(args=["user", "add", "x", "--role", "boss", "--password", "matkhau1"])
+    assert r.exit_code != 0
+    runner.invoke(args=["user", "add", "x", "--role", "clerk", "--password", "matkhau1"])
+    r = runner.invoke(args=["user", "add", "x", "--role", "clerk", "--password", "matkhau1"])
+    assert r.exit_code != 0 and "exists already" in r.output
+    r = runner.invoke(args=["user", "add", "y", "--role", "clerk", "--password", "123"])
+    assert r.exit_code != 0 and "at least 6" in r.output
+    r = runner.invoke(args=["user", "token", "nobody"])
+    assert r.exit_code != 0 and "No user" in r.output
+
+
+def test_day_close(runner, kiosk, onestop):
+    kiosk.take_ticket("hotich")
+    r = runner.invoke(args=["day", "close"])
+    assert "Expired 1 ticket" in r.output
+    assert onestop.queue.snapshot()["waiting"]["hotich"] == 0
+
+
+def test_secret_key_is_generated_once_and_kept(app, tmp_path):
+    key_file = tmp_path / "data" / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode)[-3:] == "600"
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
