@@ -221,10 +221,11 @@ class QueueService:
              t["queued_at"], t["queued_at"], t["n"]),
         ).fetchone()[0]  # fmt: skip
 
-    def _ticket_view(self, conn, t) -> dict:
+    def _ticket_view(
+        self, conn, t, position: int | None = None, estimated: int | None = None
+    ) -> dict:
         tz = self.office.tz
-        position = estimated = None
-        if t["status"] == states.WAITING:
+        if t["status"] == states.WAITING and position is None:
             position = self._ahead(conn, t)
             estimated = self._estimate(conn, t["service"], position)
         return {
@@ -436,7 +437,7 @@ class QueueService:
                     conn, now, "issued", row, priority=bool(priority), kiosk=kiosk,
                     estimated_wait_s=estimate, ahead=ahead,
                 )  # fmt: skip
-                ticket = self._ticket_view(conn, row)
+                ticket = self._ticket_view(conn, row, ahead, estimate)
                 msg = {
                     "seq": self._next_seq(conn),
                     "ticket": ticket,

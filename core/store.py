@@ -59,6 +59,7 @@ def m001_initial(db: Database) -> None:
         );
         CREATE INDEX tickets_waiting ON tickets (status, service) WHERE status = 'waiting';
         CREATE INDEX tickets_day ON tickets (day, service);
+        CREATE INDEX tickets_done ON tickets (service, finished_at) WHERE status = 'done';
         -- Append-only log of every change; the source of every statistic.
         CREATE TABLE events (
             id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, day TEXT NOT NULL,
