@@ -118,6 +118,15 @@ class QueueService:
                     " services=excluded.services, active=1",
                     (c.number, c.name, json.dumps(list(c.services))),
                 )
+            self._roll_day(conn, self.clock())
+
+    def _ensure_today(self) -> None:
+        """Before a read: if the office day changed since the last write, roll it now."""
+        today = office_day(self.clock(), self.office.tz, self.office.day_starts_at)
+        if self._day != today:
+            with self.store.lock:
+                with self.store.write() as conn:
+                    self._roll_day(conn, self.clock())
 
     # -- helpers inside a transaction -------------------------------------------------------
 
@@ -308,6 +317,7 @@ class QueueService:
 
     def snapshot(self) -> dict:
         """The whole live state a display needs, with the seq it corresponds to."""
+        self._ensure_today()
         conn = self.store.reader()
         # One read transaction so seq and state agree.
         conn.execute("BEGIN")
@@ -324,6 +334,7 @@ class QueueService:
 
     def services(self, now: float | None = None) -> list[dict]:
         now = self.clock() if now is None else now
+        self._ensure_today()
         conn = self.store.reader()
         waiting = self._waiting(conn)
         out = []
