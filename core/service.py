@@ -58,8 +58,6 @@ class QueueService:
         self._day: str | None = None
         self.sync_office()
 
-    # -- wiring ---------------------------------------------------------------------------
-
     def subscribe(self, fn: Subscriber) -> None:
         """Call fn(event_name, payload) after each commit, in commit order."""
         self._subscribers.append(fn)
@@ -128,8 +126,6 @@ class QueueService:
                 with self.store.write() as conn:
                     self._roll_day(conn, self.clock())
 
-    # -- helpers inside a transaction -------------------------------------------------------
-
     def _event(self, conn, now, type_, ticket=None, counter=None, clerk=None, **data) -> None:
         day = (
             ticket["day"] if ticket else office_day(now, self.office.tz, self.office.day_starts_at)
@@ -191,8 +187,6 @@ class QueueService:
         if not counter["ticket_id"]:
             raise Conflict(f"Counter {counter['number']} has no ticket now.", "no_current_ticket")
         return self._ticket_row(conn, counter["ticket_id"])
-
-    # -- views (plain dicts, the API's objects) ---------------------------------------------
 
     def _open_counters(self, conn, service: str) -> int:
         n = 0
@@ -313,8 +307,6 @@ class QueueService:
             "recent": self._recent(conn),
         }
 
-    # -- reads -------------------------------------------------------------------------------
-
     def snapshot(self) -> dict:
         """The whole live state a display needs, with the seq it corresponds to."""
         self._ensure_today()
@@ -378,8 +370,6 @@ class QueueService:
             (*services, limit),
         ).fetchall()
         return [self._ticket_view(conn, r) for r in rows]
-
-    # -- writes ------------------------------------------------------------------------------
 
     def issue(
         self,

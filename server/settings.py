@@ -3,7 +3,7 @@
 The file is `config/site.toml` unless ONESTOP_CONFIG names another. Scalar settings can
 be overridden by environment variables named ONESTOP_<SECTION>_<KEY> (for example
 ONESTOP_PRINTER_TYPE=none). A bad file stops start-up with ConfigError naming the file,
-the key and the reason. `python -m server.settings` prints the schema as Markdown.
+the key and the reason. `flask config schema` prints the schema as Markdown.
 """
 
 from __future__ import annotations
@@ -453,7 +453,3 @@ def schema_markdown() -> str:
         for k, s in schema.items():
             row(f"[[{sec}]].{k}", s)
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(schema_markdown())
