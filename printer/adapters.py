@@ -7,15 +7,19 @@ configured, so the app and the tests run on machines without libusb or a serial 
 from __future__ import annotations
 
 import copy
+import fcntl
 import logging
 import os
 import shutil
+import struct
 import subprocess
+import termios
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from escpos.escpos import Escpos
-from escpos.printer import Dummy, File
+from escpos.printer import Dummy, File, Network
 
 from .layout import WIDTHS
 
@@ -63,6 +67,29 @@ class AppendFile(File):
         except OSError as e:
             self.device = None
             raise PrinterError("offline", f"cannot open {self.devfile}: {e}") from e
+
+
+class NetworkPrinter(Network):
+    """escpos.printer.Network that waits until the printer has taken the whole job.
+
+    The kernel accepts a ticket's bytes into its send buffer at once, so a stuck printer
+    would look like a printed ticket. Waiting for the send queue (SIOCOUTQ, Linux) to empty
+    means the printer's own TCP stack has acknowledged every byte.
+    """
+
+    def drain(self) -> None:
+        deadline = time.monotonic() + (self.timeout or 5.0)
+        while True:
+            try:
+                raw = fcntl.ioctl(self.device.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+            except (OSError, AttributeError):
+                return  # not Linux: trust sendall
+            left = struct.unpack("i", raw)[0]
+            if left == 0:
+                return
+            if time.monotonic() > deadline:
+                raise PrinterError("timeout", f"the printer did not take {left} bytes")
+            time.sleep(0.002)
 
 
 class LpPrinter(Dummy):
@@ -143,11 +170,9 @@ def connect(cfg: dict, data_dir: Path, timeout: float | None = None) -> Escpos |
         path = Path(cfg["path"])
         p = AppendFile(str(path if path.is_absolute() else Path(data_dir) / path), **kw)
     elif kind == "network":
-        from escpos.printer import Network
-
         if not cfg.get("host"):
             raise PrinterError("config", "printer.host is empty")
-        p = Network(cfg["host"], port=cfg.get("port", 9100), timeout=timeout, **kw)
+        p = NetworkPrinter(cfg["host"], port=cfg.get("port", 9100), timeout=timeout, **kw)
     elif kind == "usb":
         from escpos.printer import Usb  # imports pyusb; libusb is needed only on open
 
@@ -198,8 +223,8 @@ def read_status(printer: Escpos) -> Status:
         printer._raw(RT_OFFLINE)
         answer = printer._read()
         if answer:
-            # Bit 5 (0x20): printing stopped by an error; bit 2 (0x04): cover open.
-            status.online = not (answer[0] & 0x24)
+            # Bit 2 (0x04) cover open, bit 5 (0x20) stopped at paper end, bit 6 (0x40) error.
+            status.online = not (answer[0] & 0x64)
         printer._raw(RT_PAPER)
         answer = printer._read()
         if answer:
@@ -227,3 +252,5 @@ def send_image(printer: Escpos, image) -> None:
         flush()
     elif hasattr(printer, "flush"):
         printer.flush()
+    if hasattr(printer, "drain"):
+        printer.drain()

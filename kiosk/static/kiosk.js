@@ -15,7 +15,7 @@
       your_number: "Số thứ tự của bạn",
       ahead: "Số người chờ trước bạn",
       wait: "Thời gian chờ dự kiến",
-      waiting: "Đang chờ",
+      waiting_n: function (n) { return "Đang chờ: " + n + " người"; },
       scan: "Quét mã để theo dõi lượt trên điện thoại",
       done: "Xong",
       back: "Quay lại",
@@ -45,7 +45,7 @@
       your_number: "Your number",
       ahead: "People ahead of you",
       wait: "Estimated wait",
-      waiting: "Waiting",
+      waiting_n: function (n) { return n === 1 ? "1 person waiting" : n + " people waiting"; },
       scan: "Scan to follow your turn on your phone",
       done: "Done",
       back: "Back",
@@ -132,14 +132,16 @@
       sub.textContent = svcName(s, other(lang));
       var info = document.createElement("span");
       info.className = "svc-info";
+      var line2 = document.createElement("span");
+      line2.className = "svc-info2";
       if (s.open) {
-        info.textContent = t("waiting") + ": " + s.waiting + "  ·  " +
-          waitText(s.estimated_wait_s, s.waiting);
+        info.textContent = t("waiting_n")(s.waiting);
+        line2.textContent = t("wait") + ": " + waitText(s.estimated_wait_s, s.waiting);
       } else {
-        info.textContent = t("closed") + " — " + t("hours") + ": " +
-          (s["hours_" + lang] || "—");
+        info.textContent = t("closed");
+        line2.textContent = t("hours") + ": " + (s["hours_" + lang] || "—");
       }
-      b.append(badge, name, sub, info);
+      b.append(badge, name, sub, info, line2);
       box.appendChild(b);
     });
   }
@@ -340,6 +342,10 @@
     $("priority-panel").hidden = true;
     renderPriority();
     renderServices();
+  });
+  $("priority-close").addEventListener("click", function () {
+    $("priority-panel").hidden = true;
+    $("priority-toggle").setAttribute("aria-expanded", "false");
   });
   $("priority-cancel").addEventListener("click", function () {
     priority = null;
