@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from core.timeutil import iso
+from core.timeutil import iso, office_day
 
 from . import adapters, layout
 
@@ -24,8 +24,14 @@ def sample_ticket(e, code: str | None) -> dict:
     if svc is None:
         raise click.BadParameter(f"no procedure {code!r}", param_hint="--service")
     info = next(s for s in e.queue.services() if s["code"] == svc.code)
+    day = office_day(e.clock(), office.tz, office.day_starts_at)
+    row = (
+        e.store.reader()
+        .execute("SELECT last FROM sequences WHERE service = ? AND day = ?", (svc.code, day))
+        .fetchone()
+    )
     kiosk = e.settings["kiosk"]["id"]
-    return {"id": "preview", "number": svc.label(info["waiting"] + 1), "service": svc.code,
+    return {"id": "preview", "number": svc.label((row[0] if row else 0) + 1), "service": svc.code,
             "priority": False, "issued_at": iso(e.clock(), office.tz), "position": info["waiting"],
             "estimated_wait_s": info["estimated_wait_s"], "kiosk": kiosk, "url": "/t/preview"}  # fmt: skip
 

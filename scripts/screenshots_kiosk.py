@@ -23,7 +23,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import LiveServer  # noqa: E402
+from tests.helpers import LiveServer, free_port  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -103,6 +103,10 @@ def main() -> None:
                 for _ in range(n):
                     r = requests.post(f"{server.url}/api/tickets", json={"service": code})
                     r.raise_for_status()
+            # The next civil-status ticket, exactly as it would print now (3 people ahead).
+            server.flask(
+                "printer", "preview", "--service", "hotich", "-o", str(out / "ticket-hotich.png")
+            )
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -150,11 +154,29 @@ def main() -> None:
                 phone.wait_for_timeout(300)
                 phone.screenshot(path=str(out / "status-rating.png"))
                 browser.close()
-            server.flask(
-                "printer", "preview", "--service", "hotich", "-o", str(out / "ticket-hotich.png")
-            )
         finally:
             server.stop()
+        # A printer that cannot be reached: the kiosk keeps the number on screen.
+        broken = LiveServer(
+            Path(tmp) / "broken",
+            config=config,
+            env={"ONESTOP_PRINTER_TYPE": "network", "ONESTOP_PRINTER_HOST": "127.0.0.1",
+                 "ONESTOP_PRINTER_PORT": str(free_port()), "ONESTOP_PRINTER_TIMEOUT_S": "1"},
+        ).start()  # fmt: skip
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+                )
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(f"{broken.url}/kiosk")
+                page.click("button.svc[data-code=chungthuc]")
+                page.wait_for_selector("#r-print[data-state=failed]")
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(out / "kiosk-print-failed.png"))
+                browser.close()
+        finally:
+            broken.stop()
     time.sleep(0.1)
     for p in sorted(out.glob("*.png")):
         if p.name.startswith(("kiosk", "status", "ticket")):

@@ -23,10 +23,11 @@
       hours: "Giờ tiếp nhận",
       next_up: "Sắp đến lượt",
       minutes: function (m) { return "khoảng " + m + " phút"; },
+      wait_about: function (w) { return "Chờ " + w; },
       hours_n: function (h) { return "khoảng " + h + " giờ"; },
       print_pending: "Đang in phiếu…",
       print_printed: "Vui lòng nhận phiếu bên dưới.",
-      print_failed: "Máy in đang gặp sự cố. Vui lòng liên hệ cán bộ tại quầy và đọc số thứ tự trên màn hình, hoặc chụp ảnh màn hình này.",
+      print_failed: "Máy in gặp sự cố. Vui lòng liên hệ cán bộ tại quầy và đọc số thứ tự này (hoặc chụp ảnh màn hình).",
       print_disabled: "Vui lòng ghi nhớ số thứ tự hoặc quét mã QR.",
       offline: "Không kết nối được máy chủ. Đang thử lại…",
       retrying: "Không kết nối được máy chủ. Đang thử lại lần {n}…",
@@ -53,10 +54,11 @@
       hours: "Hours",
       next_up: "You are next",
       minutes: function (m) { return "about " + m + " min"; },
+      wait_about: function (w) { return "Wait " + w; },
       hours_n: function (h) { return "about " + h + " h"; },
       print_pending: "Printing your ticket…",
       print_printed: "Please take your ticket below.",
-      print_failed: "The printer has a problem. Please ask staff at the counter and tell them the number on this screen, or take a photo of it.",
+      print_failed: "The printer has a problem. Please ask staff at the counter and show this number (or take a photo of the screen).",
       print_disabled: "Please remember your number or scan the QR code.",
       offline: "Cannot reach the server. Retrying…",
       retrying: "Cannot reach the server. Retrying (attempt {n})…",
@@ -136,7 +138,7 @@
       line2.className = "svc-info2";
       if (s.open) {
         info.textContent = t("waiting_n")(s.waiting);
-        line2.textContent = t("wait") + ": " + waitText(s.estimated_wait_s, s.waiting);
+        line2.textContent = s.waiting === 0 ? t("next_up") : t("wait_about")(waitText(s.estimated_wait_s, s.waiting));
       } else {
         info.textContent = t("closed");
         line2.textContent = t("hours") + ": " + (s["hours_" + lang] || "—");
