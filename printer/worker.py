@@ -25,6 +25,9 @@ from . import adapters, layout
 log = logging.getLogger(__name__)
 
 OUTCOMES_KEPT = 2000
+# A job still queued this long after its timeout (printer hung for a while) is dropped:
+# the kiosk has already told the citizen to ask staff, and a late ticket would confuse.
+STALE_AFTER_S = 10.0
 
 
 def reason_of(exc: BaseException) -> str:
@@ -85,7 +88,7 @@ class PrintWorker:
                     target=self._loop, name="onestop-printer", daemon=True
                 )
                 self._thread.start()
-        self._jobs.put((ticket, reprint))
+        self._jobs.put((ticket, reprint, time.monotonic()))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every queued job is done (tests, shutdown); False on timeout."""
@@ -128,9 +131,13 @@ class PrintWorker:
 
     def _loop(self) -> None:
         while True:
-            ticket, reprint = self._jobs.get()
+            ticket, reprint, queued = self._jobs.get()
             try:
-                self._run(ticket, reprint)
+                if time.monotonic() - queued > self.timeout + STALE_AFTER_S:
+                    self._finish(ticket, reprint, queued, reason="backlog",
+                                 message="dropped: the printer was busy or hung too long")  # fmt: skip
+                else:
+                    self._run(ticket, reprint)
             except Exception:  # one bad job must not stop the printer thread
                 log.exception("print job for %s failed unexpectedly", ticket.get("id"))
             finally:
@@ -169,6 +176,8 @@ class PrintWorker:
                     raise adapters.PrinterError("paper_out", "the printer reports no paper")
                 if status.online is False:
                     raise adapters.PrinterError("offline", "the printer reports an error state")
+                if box.get("cancelled"):  # timed out while connecting: a late ticket would confuse
+                    return
                 adapters.send_image(printer, image)
             except BaseException as e:
                 box["error"] = e
@@ -183,6 +192,7 @@ class PrintWorker:
         t.start()
         t.join(self.timeout)
         if t.is_alive():
+            box["cancelled"] = True
             printer = box.get("printer")
             if printer is not None:  # unblocks a socket stuck in sendall
                 try:

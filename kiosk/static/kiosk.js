@@ -285,8 +285,10 @@
       .then(function (body) {
         if ($("result").dataset.ticket !== id) return;
         var st = body.print.status;
+        // Still pending after a long wait: tell the citizen to ask staff all the same.
+        if (st === "pending" && n >= 60) st = "unknown";
         setPrint(st);
-        if (st === "pending" && n < 60) {
+        if (st === "pending") {
           printPoll = setTimeout(function () { pollPrint(id, n + 1); }, 250);
         } else if (st === "failed" || st === "unknown") {
           // Give the citizen time to read the number, scan the code or call staff.

@@ -4,6 +4,7 @@ logged, the kiosk is told; staff can reprint; nothing is printed twice by itself
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -198,3 +199,38 @@ class TestPrinterDisabled:
         assert r.status_code == 409
         assert r.get_json()["error"]["code"] == "printer_disabled"
         assert client.get("/api/health").get_json()["checks"]["printer"]["status"] == "disabled"
+
+
+def test_a_backlog_behind_a_hung_printer_is_dropped_not_printed_late(onestop, kiosk, client):
+    import threading
+
+    from printer import worker as worker_mod
+
+    release = threading.Event()
+    fake = adapters.FakePrinter()
+    w = onestop.devices["printer"]
+
+    def hung():
+        release.wait(5)
+        return fake
+
+    w._connect = hung
+    w.timeout = 0.2
+    first = kiosk.take_ticket("hotich")
+    onestop.queue.drain()
+    # The second job waits behind the hung first one longer than timeout + STALE_AFTER_S.
+    orig = worker_mod.STALE_AFTER_S
+    worker_mod.STALE_AFTER_S = -0.15  # stale once queued 0.05 s: the first job takes 0.2 s
+    try:
+        second = kiosk.take_ticket("hotich")
+        settle(onestop)
+    finally:
+        worker_mod.STALE_AFTER_S = orig
+        release.set()  # the hung connection finally opens...
+    time.sleep(0.2)
+    assert client.get(f"/api/tickets/{first['id']}/print").get_json()["print"]["reason"] == (
+        "timeout"
+    )
+    out = client.get(f"/api/tickets/{second['id']}/print").get_json()["print"]
+    assert out == {"status": "failed", "reason": "backlog", "reprint": False}
+    assert fake.jobs == [] and fake.output == b"", "...and prints nothing late"
