@@ -216,10 +216,13 @@ def read_status(printer: Escpos) -> Status:
         return status
     sock = printer.device  # opens the connection: failing here is a real error
     saved = sock.gettimeout() if hasattr(sock, "settimeout") else None
+    usb_saved = getattr(sock, "default_timeout", None)  # pyusb: milliseconds
     try:
-        if saved is not None or hasattr(sock, "settimeout"):
-            # A network printer that ignores DLE EOT must not stall the job.
+        # A printer that ignores DLE EOT must not stall the job.
+        if hasattr(sock, "settimeout"):
             sock.settimeout(min(STATUS_TIMEOUT_S, saved or STATUS_TIMEOUT_S))
+        if usb_saved is not None:
+            sock.default_timeout = int(STATUS_TIMEOUT_S * 1000)
         printer._raw(RT_OFFLINE)
         answer = printer._read()
         if answer:
@@ -239,6 +242,8 @@ def read_status(printer: Escpos) -> Status:
     finally:
         if hasattr(sock, "settimeout"):
             sock.settimeout(saved)
+        if usb_saved is not None:
+            sock.default_timeout = usb_saved
     return status
 
 

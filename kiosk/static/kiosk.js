@@ -68,6 +68,7 @@
     },
   };
 
+  var ISSUE_TIMEOUT_MS = 8000;
   var lang = data.lang;
   var services = data.services;
   var priority = null; // index of the chosen priority group, or null
@@ -221,8 +222,12 @@
   function issue() {
     attempts += 1;
     var sent = intent;
+    // A server that accepts the connection but never answers counts as unreachable too.
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, ISSUE_TIMEOUT_MS);
     fetch("/api/tickets", {
       method: "POST",
+      signal: abort.signal,
       headers: { "Content-Type": "application/json", "Idempotency-Key": sent.key },
       body: JSON.stringify({ service: sent.code, priority: sent.priority, kiosk: data.kiosk }),
     })
@@ -231,6 +236,7 @@
           function () { return { status: r.status, body: null }; });
       })
       .then(function (res) {
+        clearTimeout(timer);
         if (intent !== sent) return;
         if (res.status >= 500 || !res.body) throw new Error("server " + res.status);
         setOffline("issue", false);
@@ -238,6 +244,7 @@
         else showError(res.body.error || {});
       })
       .catch(function () {
+        clearTimeout(timer);
         if (intent !== sent) return;
         // Unreachable: say so and retry with the same key, so a ticket the server did
         // create before the connection dropped is returned, never duplicated.
