@@ -200,3 +200,35 @@ def test_status_page_shows_position_and_follows_the_call(server, browser):
         assert got["rating"] == 4
     finally:
         ctx.close()
+
+
+def test_closed_procedures_are_greyed_and_a_refusal_is_explained(tmp_path, page):
+    s = start(tmp_path, ONESTOP_OFFICE_ENFORCE_HOURS="true")
+    try:
+        page.goto(f"{s.url}/kiosk")
+        page.wait_for_selector(button("hotich"))
+        api = requests.get(f"{s.url}/api/services", timeout=5).json()["services"]
+        for svc in api:  # the server's wall clock decides; the page must agree with it
+            b = page.locator(button(svc["code"]))
+            assert b.is_disabled() == (not svc["open"]), svc["code"]
+            if not svc["open"]:
+                assert "Ngoài giờ tiếp nhận" in b.text_content()
+        # The server refuses (the procedure closed since the page loaded): said plainly.
+        page.route(
+            "**/api/tickets",
+            lambda route: route.fulfill(
+                status=409,
+                content_type="application/json",
+                body='{"error": {"code": "service_closed", "message": "closed"}}',
+            ),
+        )
+        page.evaluate(
+            "document.querySelectorAll('button.svc').forEach(b => b.disabled = false)"
+        )
+        page.click(button("datdai"))
+        page.wait_for_selector("#error:not([hidden])")
+        assert page.text_content("#e-text") == "Thủ tục này hiện không tiếp nhận hồ sơ."
+        page.click("#e-ok")
+        page.wait_for_selector("#error", state="hidden")
+    finally:
+        s.stop()
