@@ -20,6 +20,8 @@ from pathlib import Path
 
 from escpos.exceptions import Error as EscposError
 
+from core.timeutil import iso
+
 from . import adapters, layout
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,6 @@ class PrintWorker:
         self._thread: threading.Thread | None = None
         self.last: dict = {}
 
-    # -- wiring ------------------------------------------------------------------------------
-
     def start(self) -> PrintWorker:
         if self.enabled:
             self.queue.subscribe(self.on_event)
@@ -99,8 +99,6 @@ class PrintWorker:
             time.sleep(0.005)
         return True
 
-    # -- outcomes ------------------------------------------------------------------------------
-
     def _set(self, ticket_id: str, outcome: dict) -> None:
         with self._lock:
             self._outcomes[ticket_id] = outcome
@@ -126,8 +124,6 @@ class PrintWorker:
             elif self.last.get("paper") == "low":
                 out["status"] = "degraded"
         return out
-
-    # -- the printing thread ---------------------------------------------------------------
 
     def _loop(self) -> None:
         while True:
@@ -207,7 +203,7 @@ class PrintWorker:
     def _finish(self, ticket, reprint, started, reason=None, message="", status=None) -> None:
         ms = round((time.monotonic() - started) * 1000)
         hint = status.as_dict() if status else {}
-        now = self.queue.clock()
+        now = iso(self.queue.clock(), self.queue.office.tz)
         if reason is None:
             self._set(ticket["id"], {"status": "printed", "reason": None, "reprint": reprint})
             self.last = {"last_printed_at": now, "last_error": None, "paper": hint.get("paper")}

@@ -113,8 +113,6 @@
     box.textContent = t("offline");
   }
 
-  // -- start screen --------------------------------------------------------------------
-
   function renderServices() {
     var box = $("services");
     box.textContent = "";
@@ -206,8 +204,6 @@
     if (refreshTimer) return;
     refreshTimer = setTimeout(function () { refreshTimer = null; refresh(); }, 150);
   }
-
-  // -- issuing -------------------------------------------------------------------------
 
   function tap(code) {
     if (intent) return; // a second tap of the same intent: the first request stands
@@ -334,8 +330,6 @@
     renderPriority();
     refresh();
   }
-
-  // -- events --------------------------------------------------------------------------
 
   $("services").addEventListener("click", function (ev) {
     var b = ev.target.closest("button.svc");

@@ -222,9 +222,7 @@ def test_closed_procedures_are_greyed_and_a_refusal_is_explained(tmp_path, page)
                 body='{"error": {"code": "service_closed", "message": "closed"}}',
             ),
         )
-        page.evaluate(
-            "document.querySelectorAll('button.svc').forEach(b => b.disabled = false)"
-        )
+        page.evaluate("document.querySelectorAll('button.svc').forEach(b => b.disabled = false)")
         page.click(button("datdai"))
         page.wait_for_selector("#error:not([hidden])")
         assert page.text_content("#e-text") == "Thủ tục này hiện không tiếp nhận hồ sơ."

@@ -17,6 +17,8 @@ def config():
 
 def test_preview_writes_the_image_that_prints(app, onestop, runner, kiosk, tmp_path):
     kiosk.take_ticket("hotich")
+    onestop.queue.drain()
+    assert onestop.devices["printer"].wait_idle()  # that ticket's own job is out of the way
     out = tmp_path / "p.png"
     r = runner.invoke(args=["printer", "preview", "--service", "hotich", "-o", str(out)])
     assert r.exit_code == 0, r.output
