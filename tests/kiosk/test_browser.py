@@ -230,3 +230,34 @@ def test_closed_procedures_are_greyed_and_a_refusal_is_explained(tmp_path, page)
         page.wait_for_selector("#error", state="hidden")
     finally:
         s.stop()
+
+
+MEASURE = """els => els.map(b => ({
+    r: b.getBoundingClientRect().toJSON(),
+    clipped: b.scrollHeight > b.clientHeight + 1,
+    font: parseFloat(getComputedStyle(b.querySelector('.svc-name')).fontSize)}))"""
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (800, 1280)], ids=["landscape", "portrait"])
+def test_every_button_fits_the_10_inch_screen(server, browser, size):
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    p = ctx.new_page()
+    try:
+        p.goto(f"{server.url}/kiosk")
+        p.wait_for_selector("button.svc")
+        for state in ("plain", "priority chosen"):
+            if state == "priority chosen":  # the priority band takes a row: still fits
+                p.click("#priority-toggle")
+                p.click("button.prio-choice >> nth=4")
+                p.wait_for_selector("#priority-on:not([hidden])")
+            boxes = p.eval_on_selector_all("button.svc", MEASURE)
+            assert len(boxes) == 6
+            for b in boxes:
+                r = b["r"]
+                assert r["left"] >= 0 and r["top"] >= 0, (state, r)
+                assert r["right"] <= size[0] and r["bottom"] <= size[1], (state, r)
+                assert not b["clipped"], f"text overflows its button ({state})"
+                assert r["height"] >= 120 and r["width"] >= 300, "big enough for a finger"
+                assert b["font"] >= 28, "big type"
+    finally:
+        ctx.close()
