@@ -63,7 +63,9 @@ def test_decomposed_text_prints_like_composed_text():
 
 def test_ticket_carries_the_qr_code_of_its_status_page():
     img = layout.render(DATA, 576)
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, mask_pattern=layout.QR_MASK
+    )
     code.add_data(DATA.url)
     code.make(fit=True)
     modules = code.modules_count + 2 * code.border
