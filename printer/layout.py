@@ -215,7 +215,8 @@ class Canvas:
     def qr(self, data: str, size: float) -> None:
         code = qr_code(data)
         modules = code.modules_count + 2 * code.border
-        code.box_size = max(2, self.px(size) // modules)
+        # At least 5 dots (0.6 mm at 203 dpi) per module, so a phone reads 58 mm tickets too.
+        code.box_size = max(2, min(self.inner // modules, max(5, self.px(size) // modules)))
         img = code.make_image(fill_color="black", back_color="white").get_image().convert("L")
         self.image.paste(img, ((self.width - img.width) // 2, self.y))
         self.y += img.height
