@@ -1,8 +1,9 @@
 """Where a phone reaches the server: the base of the status-page URL put in QR codes.
 
-`office.public_url` wins. Without it, the address a browser used last (a phone on the
-LAN is best); a loopback address (the kiosk's own Chromium) is swapped for this machine's
-LAN address, since a phone scanning the QR code cannot reach 127.0.0.1.
+`office.public_url` wins. Without it: this machine's LAN address, with the scheme and
+port the server was last reached at (the kiosk's own Chromium uses localhost, which a
+phone cannot reach). Host names sent by clients are not trusted: a forged Host header
+must not send citizens' phones elsewhere.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import time
 from urllib.parse import urlsplit
+
+LAN_IP_TTL_S = 60.0
 
 
 def lan_ip() -> str | None:
@@ -39,28 +43,37 @@ class Links:
     def __init__(self, public_url: str = "", default_port: int | None = None):
         self.public = public_url.rstrip("/")
         self.default_port = default_port or int(os.environ.get("PORT", "5000"))
-        self._lan: str | None = None  # last scheme://host:port a non-loopback client used
-        self._local: str | None = None  # same, for loopback clients (gives the port)
+        self._scheme, self._port = "http", self.default_port
+        self._ip: str | None = None
+        self._ip_at = -LAN_IP_TTL_S
+
+    def lan_ip(self) -> str | None:
+        """lan_ip(), re-read at most once a minute (DHCP may change it)."""
+        now = time.monotonic()
+        if now - self._ip_at >= LAN_IP_TTL_S:
+            self._ip, self._ip_at = lan_ip(), now
+        return self._ip
 
     def note(self, host_url: str) -> None:
-        """Remember the base URL of a request (called for every request; cheap)."""
-        base = host_url.rstrip("/")
-        if is_loopback(urlsplit(base).hostname):
-            self._local = base
-        else:
-            self._lan = base
+        """Learn scheme and port from a request that reached this machine's own address."""
+        if self.public:
+            return
+        try:
+            parts = urlsplit(host_url)
+            port = parts.port
+        except ValueError:  # a malformed Host header
+            return
+        if is_loopback(parts.hostname) or parts.hostname == self.lan_ip():
+            self._scheme = parts.scheme if parts.scheme in ("http", "https") else "http"
+            self._port = port or (443 if self._scheme == "https" else 80)
 
     def base(self) -> str:
         if self.public:
             return self.public
-        if self._lan:
-            return self._lan
-        parts = urlsplit(self._local or f"http://127.0.0.1:{self.default_port}")
-        host = lan_ip() or parts.hostname or "127.0.0.1"
-        if ":" in host:
-            host = f"[{host}]"
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{host}{port}"
+        host = self.lan_ip() or "127.0.0.1"
+        default = 443 if self._scheme == "https" else 80
+        port = "" if self._port == default else f":{self._port}"
+        return f"{self._scheme}://{host}{port}"
 
     def ticket_url(self, ticket: dict) -> str:
         url = ticket.get("url") or f"/t/{ticket['id']}"

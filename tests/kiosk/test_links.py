@@ -16,7 +16,7 @@ def lan(monkeypatch):
 
 def test_public_url_wins(lan):
     links = Links("https://xa-tanchau.example.vn/")
-    links.note("http://10.0.0.5:5000/")
+    links.note("http://127.0.0.1:5000/")
     assert links.ticket_url({"id": "abc", "url": "/t/abc"}) == "https://xa-tanchau.example.vn/t/abc"
 
 
@@ -26,13 +26,17 @@ def test_loopback_is_replaced_by_the_lan_address(lan):
     assert links.base() == "http://192.168.1.20:5000"
     links.note("http://localhost:8080/")
     assert links.base() == "http://192.168.1.20:8080"
+    links.note("http://192.168.1.20/")
+    assert links.base() == "http://192.168.1.20"
 
 
-def test_an_address_a_phone_used_is_remembered(lan):
+def test_a_forged_host_header_is_not_trusted(lan):
     links = Links("")
-    links.note("http://10.1.2.3:5000/")
-    links.note("http://127.0.0.1:5000/")  # the kiosk's own browser does not override it
-    assert links.ticket_url({"id": "x", "url": "/t/x"}) == "http://10.1.2.3:5000/t/x"
+    links.note("http://127.0.0.1:5000/")
+    links.note("http://evil.example:6666/")
+    links.note("http://10.9.9.9:7777/")
+    links.note("http://[::1:bad/")
+    assert links.ticket_url({"id": "x", "url": "/t/x"}) == "http://192.168.1.20:5000/t/x"
 
 
 def test_before_any_request_the_default_port(lan, monkeypatch):
