@@ -94,4 +94,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     cli.init_app(app)
+
+    import kiosk
+    import printer
+
+    links = kiosk.init_app(app, ext)
+    printer.init_app(app, ext, url_for=links.ticket_url)
     return app
