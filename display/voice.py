@@ -329,6 +329,7 @@ class VoiceService:
                 continue  # another engine had it: the audio route redirects there
             missing.append(seg.text if seg else name)
         if missing:
+            missing = list(dict.fromkeys(missing))
             gap = {"ticket_id": ticket.get("id"), "number": ticket.get("number"),
                    "counter": call.get("counter"), "missing": missing}  # fmt: skip
             self.gaps.append({**gap, "at": time.time()})
