@@ -277,14 +277,15 @@
       });
   }
 
-  function callKey(call) {
+  function callKey(call, recall) {
+    // `at` has whole seconds: a Recall in the same second as its call must still count.
     var t = call.ticket || {};
-    return [t.id || t.number || "", call.counter, call.at].join("|");
+    return [t.id || t.number || "", call.counter, call.at, recall ? "R" : "C"].join("|");
   }
 
   function enqueue(call, opts) {
     if (!call || !Array.isArray(call.audio)) throw new TypeError("enqueue(call): call.audio must be a list");
-    var key = callKey(call);
+    var key = callKey(call, opts && opts.recall);
     if (seen.has(key)) {
       note({ type: "duplicate", key: key });
       return false;
