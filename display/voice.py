@@ -65,6 +65,7 @@ class VoiceService:
         self.services = [dict(s) for s in settings.services]
         self.counters = [c["number"] for c in settings.counters]
         self._needed: list[Segment] | None = None
+        self._upcoming: list[Segment] = []  # needed by a config file changed since start
 
     @property
     def active(self) -> bool:
@@ -82,7 +83,7 @@ class VoiceService:
         except (OSError, TypeError):
             return None
 
-    def _reload_if_changed(self) -> None:
+    def reload_if_changed(self) -> None:
         """The config file changed on disk: warm what the new office will need."""
         mtime = self._mtime()
         if mtime is None or mtime == self._config_mtime:
@@ -95,8 +96,14 @@ class VoiceService:
         except settings_mod.ConfigError as e:
             log.warning("voice: config changed but cannot be read: %s", e)
             return
-        log.info("voice: config changed, warming the new segments")
-        self.configure(new)
+        # Calls keep today's config until the server restarts; warm for the new one now.
+        cfg = VoiceConfig.from_settings(new["voice"])
+        counters = [c["number"] for c in new.counters]
+        current = set(self.needed())
+        self._upcoming = [
+            s for s in needed_segments(cfg, new.services, counters) if s not in current
+        ]
+        log.info("voice: config changed, warming %d new segment(s)", len(self._upcoming))
 
     # -- lookups (call path: memory only) ------------------------------------------------
 
@@ -225,7 +232,7 @@ class VoiceService:
         """
         t0 = time.monotonic()
         chosen = [e for e in self.engines if engines is None or e.name in engines]
-        needed = self.needed()
+        needed = self.needed() + self._upcoming
         rendered: dict[str, int] = {}
         failed: list[dict] = []
         self.warming = True
@@ -279,7 +286,7 @@ class VoiceService:
     def _warm_loop(self) -> None:
         while True:
             try:
-                self._reload_if_changed()
+                self.reload_if_changed()
                 if self.active:
                     self.warm()
             except Exception:  # keep warming later; never take the server down

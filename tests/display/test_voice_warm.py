@@ -178,3 +178,30 @@ def test_flask_voice_warm_in_a_real_process(tmp_path):
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "Segments needed: 18; rendered now: espeak 18; missing: 0." in out.stdout
+
+
+def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
+    import os
+
+    from display.voice_phrase import Segment
+    from server import create_app
+    from tests.helpers import ROOT
+
+    cfg = tmp_path / "site.toml"
+    text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
+    text = text.replace('engines = ["gtts", "espeak"]', 'engines = ["espeak"]')
+    cfg.write_text(text.replace("[voice]\n", "[voice]\nwarm_on_start = false\n"), "utf-8")
+    app = create_app({"DATA_DIR": tmp_path / "data", "CONFIG": str(cfg), "CLOCK": clock,
+                      "TESTING": True})  # fmt: skip
+    voice = app.extensions["onestop"].devices["voice"]
+    assert voice.warm()["missing"] == 0
+    new_service = '\n[[services]]\ncode = "moi"\nname = "Mới"\nprefix = "G"\n'
+    cfg.write_text(cfg.read_text("utf-8") + new_service, "utf-8")
+    st = cfg.stat()
+    os.utime(cfg, (st.st_atime, st.st_mtime + 5))
+    voice.reload_if_changed()
+    report = voice.warm()
+    assert report["rendered"] == {"espeak": 1} and report["missing"] == 0
+    assert voice.best(Segment("vi", "giê"))
+    # The running office keeps its config until restarted: G is not callable yet.
+    assert voice.health()["segments"]["needed"] == 18
