@@ -157,9 +157,9 @@ class VoiceService:
 
     def _promise(self, name: str, seg: Segment, engine: Engine) -> None:
         with self._lock:
-            if name in self._promised or name in self._inflight:
-                return
-            self._promised[name] = seg
+            self._promised[name] = seg  # the audio route resolves the name through this
+            if name in self._inflight:
+                return  # already being rendered; a failed one is tried again by the next call
             self._inflight[name] = threading.Event()
         self._start("voice-urgent", self._urgent_loop)
         self._urgent.put((name, seg))

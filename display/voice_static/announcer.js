@@ -16,7 +16,7 @@
     chime: "/voice/static/chime.wav",
     enabled: true,
     repeat: 1,
-    leadS: 0.03, // schedule slightly ahead so the first sample is never clipped
+    leadS: 0.012, // a few render quanta ahead: the first sample is never clipped
     chimeGapS: 0.2, // after the chime
     segmentGapS: 0.06, // between two segments
     repeatGapS: 0.7, // between two repetitions of the sentence

@@ -14,12 +14,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 AUTOPLAY = "--autoplay-policy=no-user-gesture-required"
 
 
-def espeak_config(tmp_path, **voice) -> str:
+def espeak_config(tmp_path) -> str:
     """The demo office with espeak-ng only (there is no internet here)."""
     text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
     text = text.replace('engines = ["gtts", "espeak"]', 'engines = ["espeak"]')
-    for key, value in voice.items():
-        text = text.replace("[voice]\n", f"[voice]\n{key} = {value}\n")
     path = tmp_path / "site.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -190,7 +190,7 @@ def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
     cfg = tmp_path / "site.toml"
     text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
     text = text.replace('engines = ["gtts", "espeak"]', 'engines = ["espeak"]')
-    cfg.write_text(text.replace("[voice]\n", "[voice]\nwarm_on_start = false\n"), "utf-8")
+    cfg.write_text(text.replace("warm_on_start = true", "warm_on_start = false"), "utf-8")
     app = create_app({"DATA_DIR": tmp_path / "data", "CONFIG": str(cfg), "CLOCK": clock,
                       "TESTING": True})  # fmt: skip
     voice = app.extensions["onestop"].devices["voice"]
