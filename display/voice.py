@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from core.announce import TextAnnouncer
+
 from .audio_info import NotAudio
 from .tts_engines import Engine, EngineError, make_engines
 from .voice_cache import SegmentCache
@@ -165,11 +167,15 @@ class VoiceService:
         self._urgent.put((name, seg))
 
     def call(self, number: str, counter: int) -> dict:
-        """Announcer.call: the sentence and the ordered audio URLs. Never blocks."""
-        text, segments = call_plan(number, counter, self.cfg)
-        if not self.active:
-            return {"text": text, "audio": []}
-        return {"text": text, "audio": [URL_PREFIX + n for n in self.resolve(segments)]}
+        """Announcer.call: the sentence and the ordered audio URLs. Never blocks, never raises."""
+        try:
+            text, segments = call_plan(number, counter, self.cfg)
+            if not self.active:
+                return {"text": text, "audio": []}
+            return {"text": text, "audio": [URL_PREFIX + n for n in self.resolve(segments)]}
+        except Exception:  # it runs inside the call's transaction: a voice bug must not undo it
+            log.exception("voice: cannot announce %r at counter %r", number, counter)
+            return TextAnnouncer().call(number, counter)
 
     # -- rendering (background threads and the CLI) ----------------------------------------
 

@@ -35,6 +35,10 @@ def init_app(app: Flask) -> None:
                    f"missing: {r['missing']}.")  # fmt: skip
         click.echo(f"Cache: {r['cache_files']} files, {r['cache_bytes'] / 1024:.1f} KiB "
                    f"in {v.cache.audio_dir}; took {r['seconds']:.2f} s.")  # fmt: skip
+        for e in v.engines:
+            state = e.state()
+            if state.get("last_error"):  # e.g. gTTS offline: say so, the cache is still complete
+                click.echo(f"{e.name}: {state['last_error']} (resting {state['resting_s']:.0f} s)")
         for f in r["failed"][:10]:
             click.echo(
                 f"  not rendered: [{f['lang']}] {f['text']}: {'; '.join(f['errors'])}", err=True

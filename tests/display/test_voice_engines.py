@@ -168,3 +168,29 @@ def test_voice_disabled_gives_text_only(tmp_path, clock):
     }
     assert voice.health()["status"] == "disabled"
     assert app.test_client().get("/voice/config").get_json()["enabled"] is False
+
+
+def test_a_voice_bug_never_breaks_the_call(tmp_path, clock, monkeypatch):
+    app = voice_app(tmp_path, clock, engines=["espeak"])
+    onestop, kiosk, desk = _desk(app)
+    voice = onestop.devices["voice"]
+
+    def broken(_segments):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(voice, "resolve", broken)
+    kiosk.take_ticket("hotich")
+    ticket = desk.next(1)
+    assert ticket["status"] == "called"
+    call = onestop.queue.snapshot()["recent"][0]
+    assert call["text"] == "Mời công dân có số thứ tự A 0 0 1 đến quầy số 1"
+    assert call["audio"] == []
+
+
+def test_warm_while_offline_says_so_and_still_completes(tmp_path, clock, google):
+    google.mode = "noroute"
+    app = voice_app(tmp_path, clock)
+    result = app.test_cli_runner().invoke(args=["voice", "warm"])
+    assert result.exit_code == 0, result.output
+    assert "rendered now: espeak 18; missing: 0." in result.output
+    assert "gtts: offline:" in result.output and len(google.requests) == 1
