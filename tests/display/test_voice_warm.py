@@ -205,3 +205,28 @@ def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
     assert voice.best(Segment("vi", "giê"))
     # The running office keeps its config until restarted: G is not callable yet.
     assert voice.health()["segments"]["needed"] == 18
+
+
+@pytest.mark.slow
+def test_a_real_server_warms_in_the_background_at_start(tmp_path):
+    import time
+
+    import requests
+
+    from tests.display.test_voice_browser import espeak_config
+    from tests.helpers import LiveServer
+
+    server = LiveServer(tmp_path / "live", config=espeak_config(tmp_path),
+                        env={"ONESTOP_VOICE_WARM_ON_START": "true"})  # fmt: skip
+    server.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            voice = requests.get(server.url + "/api/health", timeout=5).json()["checks"]["voice"]
+            if voice["segments"]["missing"] == 0:
+                break
+            time.sleep(0.2)
+        assert voice["status"] == "ok" and voice["segments"]["cached"] == 18
+        assert len(list((server.data_dir / "voice" / "audio").glob("*.wav"))) == 18
+    finally:
+        server.stop()
