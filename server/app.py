@@ -100,4 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     links = kiosk.init_app(app, ext)
     printer.init_app(app, ext, url_for=links.ticket_url)
+    from display import voice_views
+
+    voice_views.init_app(app, ext)
     return app

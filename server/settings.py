@@ -140,6 +140,15 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             bool, False, "Also play calls on the server's own audio output."
         ),
         "player": Setting(str, "aplay", "Command used for server playback."),
+        "mp3_player": Setting(str, "mpg123 -q", "Command used for server playback of MP3."),
+        "dialect": Setting(
+            str,
+            "north",
+            "Number words: north (linh, nghìn) or south (lẻ, ngàn).",
+            choices=("north", "south"),
+        ),
+        "gtts_interval_s": Setting(float, 1.0, "Least time between two gTTS requests."),
+        "espeak_speed": Setting(int, 140, "espeak-ng speaking rate in words per minute."),
     },
     "display": {
         "recent_calls": Setting(int, 8, "How many past calls the lobby shows."),
