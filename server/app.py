@@ -94,4 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     cli.init_app(app)
+    from . import backup
+
+    backup.init_app(app)
     return app
