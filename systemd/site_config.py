@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """What the installer and the units need from site.toml: check it, the day's times, the udev rule.
 
   site_config.py check    [CONFIG]   "OK: ..." or "CONFIG ERROR: file: key: reason" (exit 1)
