@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/backup_speed.py [--days 365] [--per-day 1000] [--runs 3]
 
-The year is written by direct inserts into the real schema (tickets plus their issued,
-called, started, finished and rated events), not through the HTTP API: a year through
+The year (ending yesterday) is written by direct inserts into the real schema (tickets,
+their issued, called, started, finished and rated events, the day's number sequences), not
+through the HTTP API: a year through
 the API would take hours and measure ticket issuing, which bench/ measures elsewhere.
 Then a real gunicorn server is started on that data dir (it migrates, opens its
 connections and takes tickets during the runs) and the script times, medians of --runs:
@@ -45,7 +46,8 @@ def generate(db_path: Path, days: int, per_day: int, seed: int = 7) -> tuple[int
     rnd = random.Random(seed)
     store = Store(db_path)  # the real schema, by the real migrations
     conn = store.conn
-    start = dt.date(2025, 12, 1)
+    # The year ends yesterday, so the live server's "today" starts clean.
+    start = dt.date.today() - dt.timedelta(days=days)
     n_tickets = n_events = 0
     conn.execute("PRAGMA synchronous=OFF")  # generation only; the server uses FULL
     for d in range(days):
@@ -82,6 +84,10 @@ def generate(db_path: Path, days: int, per_day: int, seed: int = 7) -> tuple[int
                 " issued_at, queued_at, called_at, started_at, finished_at, counter, clerk,"
                 " estimated_wait_s, rating) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 tickets,
+            )
+            c.executemany(
+                "INSERT INTO sequences (service, day, last) VALUES (?,?,?)",
+                [(code, day.isoformat(), last) for code, last in numbers.items()],
             )
             c.executemany(
                 "INSERT INTO events (at, day, type, ticket_id, service, counter, clerk, data)"

@@ -10,6 +10,7 @@ dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core)
+# systemd: systemd-analyze for tests/systemd; shellcheck for the installer's scripts.
 [ $dev = 1 ] && apt_pkgs+=(chromium sox systemd shellcheck)
 
 missing=()

@@ -34,6 +34,7 @@ ENABLE_UNITS=(onestop.service onestop-close.timer onestop-summary.timer onestop-
 ROOT="" DRY=0 DESKTOP_USER="" SERVER_URL="" BIND="0.0.0.0:8000" APT=1 ACTION=install
 ROLES=()
 CHANGED=0
+CODE_CHANGED=0
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -139,6 +140,8 @@ apt_packages() {
   local pkgs=(python3 fonts-dejavu-core fonts-noto-core)
   if has_role server; then
     pkgs+=(python3-venv python3-pip espeak-ng sox alsa-utils libusb-1.0-0 sqlite3 udev)
+    # gpiozero's pin library for the optional kiosk buttons (Raspberry Pi OS only).
+    [ -f "$ROOT/etc/rpi-issue" ] && pkgs+=(python3-lgpio)
   fi
   if has_role kiosk || has_role display; then
     # Raspberry Pi OS ships Chromium as chromium-browser, Debian as chromium.
@@ -166,9 +169,10 @@ service_user() {
     run useradd "${rootopt[@]}" --system --user-group --home-dir "$DATA" --no-create-home \
       --shell /usr/sbin/nologin --comment "One-Stop Queue" "$SVC"
   fi
-  # lp: printers on the kernel's usblp driver; dialout: serial printers; audio: server playback.
+  # lp: printers on the kernel's usblp driver; dialout: serial printers; audio: server
+  # playback; gpio: the kiosk's optional buttons (Raspberry Pi OS).
   local g members
-  for g in lp dialout audio; do
+  for g in lp dialout audio gpio; do
     [ "$(gid_of "$g")" != 0 ] || continue
     members=$(awk -F: -v n="$g" '$1 == n { print $4 }' "$ROOT/etc/group")
     case ",$members," in
@@ -207,13 +211,16 @@ install_code() {
   mv "$stage" "$ROOT$APP"
   rm -rf "$ROOT$APP.old"
   echo "$hash" >"$stamp"
+  CODE_CHANGED=1
 }
 
 install_venv() {
   step "Python packages in $VENV"
   local py=${PYTHON:-python3} want have=""
   if [ ! -x "$ROOT$VENV/bin/python" ]; then
-    run "$py" -m venv "$ROOT$VENV"
+    # --system-site-packages: gpiozero finds Raspberry Pi OS's python3-lgpio; every pinned
+    # package is installed in the venv itself and comes first on sys.path.
+    run "$py" -m venv --system-site-packages "$ROOT$VENV"
     CHANGED=1
   else
     note "venv exists"
@@ -222,10 +229,18 @@ install_venv() {
   [ -f "$ROOT$VENV/.requirements.sha256" ] && have=$(cat "$ROOT$VENV/.requirements.sha256")
   if [ "$want" = "$have" ]; then note "requirements.txt unchanged: nothing to install"; return; fi
   # --no-deps: requirements.txt pins every package (see the note at its top).
+  # --ignore-installed: into the venv even when the system has the same version.
   run "$ROOT$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
-    -r "$SRC/requirements.txt"
+    --ignore-installed -r "$SRC/requirements.txt"
   [ $DRY = 1 ] || echo "$want" >"$ROOT$VENV/.requirements.sha256"
   CHANGED=1
+}
+
+compile_code() {
+  # The server may not write into /opt/onestop (ProtectSystem=strict): compile it here, or
+  # every start would compile the whole program in memory again.
+  [ $CODE_CHANGED = 1 ] || return 0
+  run "$ROOT$VENV/bin/python" -m compileall -q -x '/(venv|tests|bench)/' "$ROOT$APP"
 }
 
 install_config() {
@@ -328,6 +343,7 @@ system_units() {
   step "System units in $UNITS"
   local u
   for u in "${SYSTEM_UNITS[@]}"; do put "$UNITS/$u" 0644 <"$SRC/systemd/$u"; done
+  put /usr/local/bin/onestop 0755 <"$SRC/systemd/onestop"
   schedule_dropins
   step "Enable and start"
   if [ -n "$ROOT" ]; then
@@ -415,6 +431,7 @@ do_install() {
   if has_role server; then
     service_user
     install_venv
+    compile_code
   fi
   install_config
   record_roles
@@ -475,6 +492,7 @@ do_uninstall() {
   note "Chromium profiles in ~/.local/state/onestop and lingering are left as they are"
   step "Printer rule and code"
   [ -e "$ROOT$UDEV_RULE" ] && run rm -f "$ROOT$UDEV_RULE"
+  [ -e "$ROOT/usr/local/bin/onestop" ] && run rm -f "$ROOT/usr/local/bin/onestop"
   [ -e "$ROOT$APP" ] && run rm -rf "$ROOT$APP"
   [ -z "$ROOT" ] && [ -d /run/systemd/system ] && run systemctl daemon-reload
   step "Kept"

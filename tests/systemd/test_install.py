@@ -65,7 +65,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(tmp_path):
     assert (
         "+ useradd --root" in outs[0] and "+ write /etc/systemd/system/onestop.service" in outs[0]
     )
-    assert "pip install -q --disable-pip-version-check --no-deps -r" in outs[0]
+    assert "pip install -q --disable-pip-version-check --no-deps --ignore-installed -r" in outs[0]
 
 
 def test_dry_run_on_this_machine_touches_nothing():
@@ -181,14 +181,15 @@ def test_what_the_install_left(installed):
     assert (root / "etc/onestop/onestop.env").stat().st_mode & 0o777 == 0o640
     assert (root / "opt/onestop/wsgi.py").exists() and not (root / "opt/onestop/.git").exists()
     assert os.access(root / "opt/onestop/venv/bin/gunicorn", os.X_OK)
+    assert os.access(root / "usr/local/bin/onestop", os.X_OK)
     timer = (wants / "onestop-close.timer.d/schedule.conf").read_text()
     assert "OnCalendar=*-*-* 17:30:00 Asia/Ho_Chi_Minh" in timer
-    # The venv really runs the app's CLI.
-    out = subprocess.run(
-        [str(root / "opt/onestop/venv/bin/python"), "-c", "import flask, gunicorn, escpos, gtts"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    # The pinned packages live in the venv itself, not borrowed from the system.
+    code = "import flask, gunicorn, escpos, gtts; print(flask.__file__, gunicorn.__file__)"
+    out = subprocess.run([str(root / "opt/onestop/venv/bin/python"), "-c", code],
+                         capture_output=True, text=True)  # fmt: skip
     assert out.returncode == 0, out.stderr
+    assert all(p.startswith(str(root / "opt/onestop/venv/")) for p in out.stdout.split())
 
 
 @pytest.mark.slow
@@ -236,6 +237,7 @@ def test_uninstall_keeps_config_and_data(installed):
     assert not (root / "etc/systemd/system/multi-user.target.wants/onestop.service").exists()
     assert not list((root / "home/pi/.config/systemd/user/default.target.wants").iterdir())
     assert not (root / "etc/udev/rules.d/70-onestop-printer.rules").exists()
+    assert not (root / "usr/local/bin/onestop").exists()
     assert (root / "var/lib/onestop/onestop.db").read_bytes() == b"the office's history"
     assert (root / "etc/onestop/site.toml").exists()
     assert "onestop:" in (root / "etc/passwd").read_text()
@@ -244,6 +246,6 @@ def test_uninstall_keeps_config_and_data(installed):
 @needs("shellcheck")
 def test_shell_scripts_pass_shellcheck():
     scripts = [str(Path(__file__).resolve().parents[2] / "systemd" / n)
-               for n in ("install.sh", "onestop-browser", "onestop-summarize")]  # fmt: skip
+               for n in ("install.sh", "onestop-browser", "onestop-summarize", "onestop")]  # fmt: skip
     out = subprocess.run(["shellcheck", "-x", *scripts], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout
