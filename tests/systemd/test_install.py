@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -222,6 +223,72 @@ def test_an_edited_config_is_kept_and_applied_and_a_broken_one_refused(installed
         "17:30:00" in (root / "etc/systemd/system/onestop-close.timer.d/schedule.conf").read_text()
     )
     assert "close 17:30" in out
+
+
+def unit_commands(root: Path, unit: str, data: Path, bind: str) -> tuple[dict, list[list[str]]]:
+    """The environment and Exec lines of an installed unit, paths mapped into the temp root.
+
+    ONESTOP_BIND is set as an officer would in /etc/onestop/onestop.env (the EnvironmentFile).
+    """
+    text = (root / "etc/systemd/system" / unit).read_text().replace("\\\n", " ")
+    for dropin in sorted((root / "etc/systemd/system" / f"{unit}.d").glob("*.conf")):
+        text += "\n" + dropin.read_text()
+    mapped = (text.replace("/opt/onestop", f"{root}/opt/onestop")
+              .replace("/etc/onestop", f"{root}/etc/onestop")
+              .replace("/var/lib/onestop", str(data)))  # fmt: skip
+    env, cmds = {"PATH": os.environ["PATH"], "HOME": str(data)}, []
+    for line in mapped.splitlines():
+        key, _, value = line.partition("=")
+        if key == "Environment":
+            k, _, v = value.partition("=")
+            env[k] = v
+        elif key in ("ExecStartPre", "ExecStart"):
+            cmds.append(value.split())
+    env["ONESTOP_BIND"] = bind
+    return env, [[env["ONESTOP_BIND"] if w == "${ONESTOP_BIND}" else w for w in c] for c in cmds]
+
+
+@pytest.mark.slow
+@root_only
+def test_the_installed_units_run_the_office_day(installed, tmp_path):
+    """Run what the units run (as systemd would, minus the sandbox) from the installed tree."""
+    import requests
+
+    from tests.helpers import free_port
+
+    root = installed[0]
+    data = tmp_path / "data"
+    data.mkdir()
+    bind = f"127.0.0.1:{free_port()}"
+    env, cmds = unit_commands(root, "onestop.service", data, bind)
+    env["ONESTOP_PRINTER_TYPE"], env["ONESTOP_VOICE_WARM_ON_START"] = "none", "false"
+    cwd = root / "opt/onestop"
+    pre = subprocess.run(cmds[0], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert pre.returncode == 0 and pre.stdout.startswith("OK: "), pre.stderr
+    server = subprocess.Popen(cmds[1], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        url = f"http://{bind}"
+        for _ in range(300):
+            try:
+                if requests.get(url + "/api/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        ticket = requests.post(url + "/api/tickets", json={"service": "hotich"}, timeout=5)
+        assert ticket.status_code == 201
+        for unit, expect in (("onestop-close.service", "Expired 1 ticket"),
+                             ("onestop-backup.service", "Backup written")):  # fmt: skip
+            job_env, job = unit_commands(root, unit, data, bind)
+            out = subprocess.run(job[0], env=job_env, cwd=cwd, capture_output=True, text=True,
+                                 timeout=120)  # fmt: skip
+            assert out.returncode == 0 and expect in out.stdout, out.stderr[-2000:]
+        assert len(list((data / "backups").glob("onestop-*.db"))) == 1
+        status = requests.get(url + f"/api/tickets/{ticket.json()['ticket']['id']}", timeout=5)
+        assert status.json()["ticket"]["status"] == "expired"
+    finally:
+        server.terminate()
+        server.wait(20)
 
 
 @pytest.mark.slow
