@@ -355,7 +355,8 @@ system_units() {
     if [ $CHANGED = 1 ]; then run systemctl restart onestop.service; else
       note "nothing changed: onestop.service left running"; run systemctl start onestop.service; fi
   else
-    note "systemd is not running here (container?): units installed, not enabled"
+    note "systemd is not running here (chroot, image build): enabled, not started"
+    run systemctl enable "${ENABLE_UNITS[@]}"
   fi
   if live && [ -x "$VENV/bin/python" ]; then
     note "the server's database: $DATA/onestop.db"
@@ -465,7 +466,9 @@ do_reconfigure() {
 }
 
 do_uninstall() {
-  [ ${#ROLES[@]} -gt 0 ] || installed_roles 2>/dev/null || ROLES=(server kiosk display)
+  if [ ${#ROLES[@]} = 0 ]; then
+    if [ -f "$ROOT$ETC/roles" ]; then installed_roles; else ROLES=(server kiosk display); fi
+  fi
   echo "One-Stop Queue: uninstalling (config $ETC and data $DATA are kept)"
   check_environment
   local u f
@@ -476,6 +479,8 @@ do_uninstall() {
     done
   elif [ -d /run/systemd/system ] || [ $DRY = 1 ]; then
     run systemctl disable --now "${ENABLE_UNITS[@]}" || true
+  else
+    run systemctl disable "${ENABLE_UNITS[@]}" || true
   fi
   for u in "${SYSTEM_UNITS[@]}"; do
     [ -e "$ROOT$UNITS/$u" ] && run rm -f "$ROOT$UNITS/$u"

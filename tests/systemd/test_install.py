@@ -142,6 +142,23 @@ def test_every_unit_passes_systemd_analyze_verify(installed, tmp_path):
 @pytest.mark.slow
 @root_only
 @needs("systemd-analyze")
+def test_services_stay_hardened(installed):
+    """systemd's own exposure score (0 = locked down, 10 = none): the hardening must not rot."""
+    root = installed[0]
+    for unit in ("onestop.service", "onestop-close.service", "onestop-summary.service",
+                 "onestop-backup.service"):  # fmt: skip
+        out = subprocess.run(
+            ["systemd-analyze", "security", "--offline=true", f"--root={root}", unit],
+            capture_output=True, text=True, cwd=root, timeout=120,
+        )  # fmt: skip
+        m = re.search(rf"Overall exposure level for {re.escape(unit)}: ([\d.]+)", out.stdout)
+        assert m, out.stdout[-1000:] + out.stderr
+        assert float(m[1]) <= 2.5, f"{unit}: exposure {m[1]}"
+
+
+@pytest.mark.slow
+@root_only
+@needs("systemd-analyze")
 def test_verify_would_catch_a_bad_unit(installed, tmp_path):
     """The check is real: a broken drop-in makes verify fail."""
     root = installed[0]
