@@ -15,6 +15,7 @@ import re
 import shutil
 import sqlite3
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,11 @@ class Check:
     events: int
     last_day: str | None
     migrations: tuple[str, ...]
+
+
+def _uri(path: Path, query: str) -> str:
+    # Quoted: a "?" or "#" in a folder name must not end the path.
+    return f"file:{urllib.parse.quote(str(Path(path).resolve()))}?{query}"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -89,7 +95,7 @@ def backup(db_path: Path, dest_dir: Path, keep: int = 14, now: float | None = No
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = _target(dest_dir, time.time() if now is None else now)
     partial = final.with_name(final.name + ".partial")
-    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(_uri(db_path, "mode=ro"), uri=True, timeout=30)
     try:
         dst = sqlite3.connect(partial)
         try:
@@ -124,7 +130,7 @@ def check(path: Path) -> Check:
         # immutable=1 below would ignore it; such a file is a live database, not a backup
         raise BackupError(f"{path}: has a -wal file beside it; make backups with `flask backup`")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        conn = sqlite3.connect(_uri(path, "mode=ro&immutable=1"), uri=True)
     except sqlite3.Error as e:
         raise BackupError(f"{path}: cannot open: {e}") from None
     try:

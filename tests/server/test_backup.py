@@ -71,6 +71,16 @@ def test_backup_defaults_to_the_configured_dir_and_keep(tmp_path, clock):
         app.extensions["onestop"].store.close()
 
 
+def test_odd_folder_names_are_no_trouble(tmp_path):
+    from core.store import Store
+    from server.backup import backup
+
+    db = tmp_path / "dữ liệu #1?" / "onestop.db"
+    Store(db).close()
+    path = backup(db, tmp_path / "sao lưu #2?")
+    assert check(path).migrations and path.parent.name == "sao lưu #2?"
+
+
 def test_backup_rejects_a_keep_below_one(runner, tmp_path):
     result = runner.invoke(args=["backup", "--keep", "0", "--dir", str(tmp_path / "bk")])
     assert result.exit_code != 0 and "at least 1" in result.output
