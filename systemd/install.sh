@@ -37,7 +37,7 @@ CHANGED=0
 CODE_CHANGED=0
 
 die() { echo "install.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -120,8 +120,6 @@ gid_of() {
   [ -f "$ROOT/etc/group" ] && g=$(awk -F: -v n="$1" '$1 == n { print $3 }' "$ROOT/etc/group")
   echo "${g:-0}"
 }
-
-# ---------------------------------------------------------------------------------------
 
 check_environment() {
   if [ $DRY = 0 ] && [ "$(id -u)" != 0 ]; then die "run as root (sudo $0 ...)"; fi
@@ -405,10 +403,10 @@ screen_units() {
   if [ -z "$ROOT" ] && command -v raspi-config >/dev/null; then
     run raspi-config nonint do_blanking 1 # keep the screens on (1 = blanking off)
   fi
-  if live && [ -d "/run/user/$uid/systemd" ]; then
+  if live && [ $CHANGED = 1 ] && [ -d "/run/user/$uid/systemd" ]; then
     run systemctl --user -M "$DESKTOP_USER@" daemon-reload
     for r in kiosk display; do
-      has_role "$r" && run systemctl --user -M "$DESKTOP_USER@" restart "onestop-$r.service"
+      if has_role "$r"; then run systemctl --user -M "$DESKTOP_USER@" restart "onestop-$r.service"; fi
     done
   fi
 }
@@ -475,7 +473,7 @@ do_uninstall() {
   step "System units"
   if [ -n "$ROOT" ]; then
     for u in "${ENABLE_UNITS[@]}"; do
-      [ -f "$ROOT$UNITS/$u" ] && run systemctl --root="$ROOT" disable "$u"
+      if [ -f "$ROOT$UNITS/$u" ]; then run systemctl --root="$ROOT" disable "$u"; fi
     done
   elif [ -d /run/systemd/system ] || [ $DRY = 1 ]; then
     run systemctl disable --now "${ENABLE_UNITS[@]}" || true
@@ -483,23 +481,23 @@ do_uninstall() {
     run systemctl disable "${ENABLE_UNITS[@]}" || true
   fi
   for u in "${SYSTEM_UNITS[@]}"; do
-    [ -e "$ROOT$UNITS/$u" ] && run rm -f "$ROOT$UNITS/$u"
+    if [ -e "$ROOT$UNITS/$u" ]; then run rm -f "$ROOT$UNITS/$u"; fi
   done
-  for f in "$ROOT$UNITS"/onestop-*.d; do [ -d "$f" ] && run rm -rf "$f"; done
+  for f in "$ROOT$UNITS"/onestop-*.d; do if [ -d "$f" ]; then run rm -rf "$f"; fi; done
   step "Screens"
   for f in "$ROOT"/home/*/.config/systemd/user/default.target.wants/onestop-*.service \
     "$ROOT"/root/.config/systemd/user/default.target.wants/onestop-*.service; do
-    [ -L "$f" ] && run rm -f "$f"
+    if [ -L "$f" ]; then run rm -f "$f"; fi
   done
   for u in onestop-kiosk.service onestop-display.service; do
-    [ -e "$ROOT$USER_UNITS/$u" ] && run rm -f "$ROOT$USER_UNITS/$u"
+    if [ -e "$ROOT$USER_UNITS/$u" ]; then run rm -f "$ROOT$USER_UNITS/$u"; fi
   done
   note "Chromium profiles in ~/.local/state/onestop and lingering are left as they are"
   step "Printer rule and code"
-  [ -e "$ROOT$UDEV_RULE" ] && run rm -f "$ROOT$UDEV_RULE"
-  [ -e "$ROOT/usr/local/bin/onestop" ] && run rm -f "$ROOT/usr/local/bin/onestop"
-  [ -e "$ROOT$APP" ] && run rm -rf "$ROOT$APP"
-  [ -z "$ROOT" ] && [ -d /run/systemd/system ] && run systemctl daemon-reload
+  if [ -e "$ROOT$UDEV_RULE" ]; then run rm -f "$ROOT$UDEV_RULE"; fi
+  if [ -e "$ROOT/usr/local/bin/onestop" ]; then run rm -f "$ROOT/usr/local/bin/onestop"; fi
+  if [ -e "$ROOT$APP" ]; then run rm -rf "$ROOT$APP"; fi
+  if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then run systemctl daemon-reload; fi
   step "Kept"
   note "$ETC (your configuration), $DATA (database and backups), the user $SVC"
   note "to remove them too: sudo rm -rf $ETC $DATA && sudo userdel $SVC"
