@@ -10,8 +10,8 @@ dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core)
-# systemd: systemd-analyze for tests/systemd; shellcheck for the installer's scripts.
-[ $dev = 1 ] && apt_pkgs+=(chromium sox systemd shellcheck)
+# systemd: systemd-analyze; shellcheck: the installer's scripts; xvfb: the screens' launcher (tests/systemd).
+[ $dev = 1 ] && apt_pkgs+=(chromium sox systemd shellcheck xvfb)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -137,3 +137,64 @@ def test_browser_launcher_finds_the_wayland_desktop_and_starts_kiosk_mode(tmp_pa
         "exit_type": "Normal",
         "exited_cleanly": True,
     }
+
+
+def _free_x_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/Xvfb").exists(), reason="xvfb: scripts/setup.sh --dev")
+def test_browser_launcher_opens_real_chromium_in_kiosk_mode_on_an_x11_desktop(tmp_path):
+    """The launcher on an X11 desktop (Xvfb stands in for the screen) with the real browser."""
+    import time
+
+    import requests
+
+    n = _free_x_display()
+    xvfb = subprocess.Popen(["/usr/bin/Xvfb", f":{n}", "-nolisten", "tcp", "-screen", "0",
+                             "1280x720x24"], stderr=subprocess.DEVNULL)  # fmt: skip
+    server = LiveServer(tmp_path / "live").start()
+    devtools = free_port()
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {
+        "PATH": os.environ["PATH"], "HOME": str(tmp_path / "home"), "DISPLAY": f":{n}",
+        "XDG_RUNTIME_DIR": str(runtime), "ONESTOP_URL": server.url,
+        "ONESTOP_CHROMIUM": "/usr/bin/chromium",
+        # The container runs as root without GPU; the port lets the test see what opened.
+        "ONESTOP_DISPLAY_ARGS": f"--no-sandbox --disable-gpu --disable-background-networking "
+        f"--disable-component-update --disable-sync --remote-debugging-port={devtools}",
+    }  # fmt: skip
+    browser = None
+    try:
+        for _ in range(50):
+            if Path(f"/tmp/.X11-unix/X{n}").exists():
+                break
+            time.sleep(0.1)
+        browser = subprocess.Popen([str(SYSTEMD / "onestop-browser"), "display"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        pages = []
+        for _ in range(150):
+            try:
+                pages = requests.get(f"http://127.0.0.1:{devtools}/json", timeout=1).json()
+                if any(p.get("url") == server.url + "/display" for p in pages):
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        assert any(p.get("url") == server.url + "/display" for p in pages), pages
+        # exec: the launcher's process is Chromium itself, so systemd watches the browser.
+        cmdline = Path(f"/proc/{browser.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"--kiosk" in cmdline and b"--autoplay-policy=no-user-gesture-required" in cmdline
+    finally:
+        if browser:
+            browser.terminate()
+            browser.wait(20)
+        server.stop()
+        xvfb.terminate()
+        xvfb.wait(10)
