@@ -10,7 +10,9 @@ dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core)
-[ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3)
+# sox + libsox-fmt-mp3: decode audio in voice tests; systemd: systemd-analyze;
+# shellcheck: the installer's scripts; xvfb: the screens' launcher (tests/systemd).
+[ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3 systemd shellcheck xvfb)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

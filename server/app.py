@@ -103,4 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from display import voice_views
 
     voice_views.init_app(app, ext)
+    from . import backup
+
+    backup.init_app(app)
     return app

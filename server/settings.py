@@ -155,6 +155,13 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "flash_s": Setting(int, 6, "Seconds a new call flashes."),
         "notice_rotate_s": Setting(int, 12, "Seconds each public notice stays."),
     },
+    "backup": {
+        "keep": Setting(int, 14, "How many daily backups `flask backup` keeps."),
+        "dir": Setting(str, "", "Where backups go; empty: backups/ in the data dir."),
+        "time": Setting(
+            str, "", "Local time of the daily backup (HH:MM); empty: 30 min after closing_time."
+        ),
+    },
 }
 
 ITEMS: dict[str, dict[str, Setting]] = {
@@ -355,6 +362,12 @@ class Settings:
             raise ConfigError(p, "office.day_starts_at", "must be an hour 0-23")
         if not HOURS_RE.match(office["closing_time"] + "-23:59"):
             raise ConfigError(p, "office.closing_time", "expected HH:MM")
+        if self.sections["backup"]["time"] and not HOURS_RE.match(
+            self.sections["backup"]["time"] + "-23:59"
+        ):
+            raise ConfigError(p, "backup.time", "expected HH:MM")
+        if self.sections["backup"]["keep"] < 1:
+            raise ConfigError(p, "backup.keep", "keep at least 1 backup")
         if not self.services:
             raise ConfigError(p, "services", "at least one procedure is required")
         codes = set()
