@@ -94,4 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     cli.init_app(app)
+    from counter import bp as counter_bp
+    from display import bp as display_bp
+
+    app.register_blueprint(counter_bp)
+    app.register_blueprint(display_bp)
     return app

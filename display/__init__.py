@@ -1,0 +1,5 @@
+"""Lobby display: the TV page fed by the /display Socket.IO namespace."""
+
+from .views import bp
+
+__all__ = ["bp"]
