@@ -44,6 +44,15 @@ def staff_user(auth) -> User | None:
     return user if user is not None and user.can("clerk") else None
 
 
+def report_faults(presence: Presence, queue) -> list[dict]:
+    """Write each display that newly vanished in opening hours to the log (and so to staff)."""
+    faults = presence.new_faults()
+    for f in faults:
+        queue.record("display_lost", name=f["name"], address=f["address"],
+                     last_seen=f["last_seen"])  # fmt: skip
+    return faults
+
+
 def init_app(app: Flask, ext) -> None:
     # None: the engine refuses a browser Origin other than this host (no cross-site sockets).
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=None, logger=False)
@@ -75,11 +84,7 @@ def init_app(app: Flask, ext) -> None:
         while True:
             socketio.sleep(WATCH_EVERY_S)
             try:
-                faults = presence.new_faults()
-                for f in faults:
-                    queue.record("display_lost", name=f["name"], address=f["address"],
-                                 last_seen=f["last_seen"])  # fmt: skip
-                if faults:
+                if report_faults(presence, queue):
                     presence_changed()
             except Exception:  # keep watching; the next round may succeed
                 log.exception("presence watcher failed")

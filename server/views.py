@@ -28,21 +28,32 @@ bp = Blueprint("views", __name__)
 
 # Failed logins per client address: at most MAX_FAILURES in WINDOW_S seconds.
 MAX_FAILURES, WINDOW_S = 5, 300
-_failures: dict[str, deque] = defaultdict(deque)
-_failures_lock = Lock()
 
 
-def _too_many(addr: str, now: float) -> bool:
-    with _failures_lock:
-        q = _failures[addr]
-        while q and q[0] < now - WINDOW_S:
-            q.popleft()
-        return len(q) >= MAX_FAILURES
+class LoginLimiter:
+    """Counts failed logins per address in a sliding window (one per app)."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S):
+        self.max_failures, self.window_s = max_failures, window_s
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._lock = Lock()
+
+    def blocked(self, addr: str, now: float) -> bool:
+        with self._lock:
+            q = self._failures[addr]
+            while q and q[0] < now - self.window_s:
+                q.popleft()
+            if not q:
+                del self._failures[addr]  # keep the table small on a long-running server
+            return len(q) >= self.max_failures
+
+    def failed(self, addr: str, now: float) -> None:
+        with self._lock:
+            self._failures[addr].append(now)
 
 
-def _failed(addr: str, now: float) -> None:
-    with _failures_lock:
-        _failures[addr].append(now)
+def limiter() -> LoginLimiter:
+    return current_app.extensions.setdefault("onestop_login_limiter", LoginLimiter())
 
 
 def _safe_next(target: str | None) -> str:
@@ -107,7 +118,7 @@ def login():
             return page, 403
         addr = request.remote_addr or "?"
         now = time.monotonic()
-        if _too_many(addr, now):
+        if limiter().blocked(addr, now):
             error = "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau 5 phút. / Too many failed logins; try again in 5 minutes."
             status = 429
         else:
@@ -115,7 +126,7 @@ def login():
                 request.form.get("name", ""), request.form.get("password", "")
             )
             if row is None:
-                _failed(addr, now)
+                limiter().failed(addr, now)
                 error = "Sai tên đăng nhập hoặc mật khẩu. / Wrong user name or password."
                 status = 401
             else:

@@ -202,10 +202,7 @@
 
   // True when the event should be applied; asks for a snapshot on a gap.
   function inSequence(payload) {
-    if (state.seq === null) {
-      socket.emit("get_snapshot");
-      return false;
-    }
+    if (state.seq === null) return false; // the snapshot sent on connect is on its way
     if (payload.seq <= state.seq) return false; // already part of the state
     const gap = payload.seq !== state.seq + 1;
     state.seq = payload.seq;
