@@ -33,6 +33,7 @@ def page_config(settings, name: str | None) -> dict:
             "name_en": office["name_en"],
             "hotline": office["hotline"],
             "address": office["address"],
+            "timezone": office["timezone"],
         },
         "display": dict(settings["display"]),
         "services": [

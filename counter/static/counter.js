@@ -106,9 +106,9 @@
     document.querySelectorAll(".buttons button").forEach((b) => {
       b.disabled = busy || !can[b.dataset.action];
     });
-    tick();
     renderQueue();
     renderMine();
+    tick();
   }
 
   function tick() {

@@ -63,6 +63,8 @@
   function renderCounters() {
     const ul = $("counters");
     ul.replaceChildren();
+    const shown = state.counters.filter((c) => keepCounter(c.number)).length;
+    ul.className = "counters " + (shown <= 6 ? "wide" : "narrow");
     for (const c of state.counters) {
       if (!keepCounter(c.number)) continue;
       const t = c.ticket && keepService(c.ticket.service) ? c.ticket : null;
@@ -70,7 +72,8 @@
       li.dataset.counter = String(c.number);
       li.append(el("span", "cn", String(c.number)));
       const body = el("span", "cb");
-      body.append(el("span", "cname", c.name), el("b", "cnum", t ? t.number : c.status === "paused" ? "Tạm dừng" : "—"));
+      const label = c.status === "paused" ? `${c.name} · tạm dừng` : c.name;
+      body.append(el("span", "cname", label), el("b", "cnum", t ? t.number : "—"));
       li.append(body);
       ul.append(li);
     }
@@ -265,12 +268,21 @@
 
   // -- clock and notices -----------------------------------------------------------------
 
-  const DAYS = ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"];
+  // The office's wall clock, whatever zone the TV itself is set to.
+  const DAYS = { Sun: "Chủ nhật", Mon: "Thứ Hai", Tue: "Thứ Ba", Wed: "Thứ Tư", Thu: "Thứ Năm", Fri: "Thứ Sáu", Sat: "Thứ Bảy" };
+  let clockFormat;
+  try {
+    clockFormat = new Intl.DateTimeFormat("en-GB", {
+      timeZone: cfg.office.timezone, weekday: "short", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    });
+  } catch (_) {
+    clockFormat = new Intl.DateTimeFormat("en-GB", { weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  }
   function tickClock() {
-    const d = new Date(Date.now() + clockOffset);
-    const p = (n) => String(n).padStart(2, "0");
-    $("clock-time").textContent = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-    $("clock-date").textContent = `${DAYS[d.getDay()]}, ${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;
+    const p = Object.fromEntries(clockFormat.formatToParts(new Date(Date.now() + clockOffset)).map((x) => [x.type, x.value]));
+    $("clock-time").textContent = `${p.hour}:${p.minute}:${p.second}`;
+    $("clock-date").textContent = `${DAYS[p.weekday] || p.weekday}, ${p.day}/${p.month}/${p.year}`;
   }
 
   function noticePages() {
