@@ -149,7 +149,7 @@ def run(server, worker_pid, tokens, procs, args) -> dict:
     server_cpu = (cpu_seconds(worker_pid) - cpu0) / args.seconds
     time.sleep(1.0)  # let the last events land
     arrived: dict[str, list[float]] = {}
-    for _, commands, results in procs:
+    for _, commands, _ in procs:
         commands.put("report")
     for _, _, results in procs:
         for tid, times in results.get(timeout=30).items():
@@ -218,7 +218,7 @@ def main() -> None:
                       f"(Next HTTP p50 {res['http_p50']:.2f} ms, server cpu "
                       f"{res['server_cpu']:.0%})")  # fmt: skip
         finally:
-            for p, commands, _ in procs:
+            for _, commands, _ in procs:
                 commands.put("stop")
             for p, _, _ in procs:
                 p.join(10)
