@@ -144,7 +144,7 @@ def test_calls_that_arrive_together_are_each_shown_in_order(server, browser):
     hall = open_tv(browser, f"{server.url}/display?name=hall-2")
     mute = open_tv(browser, f"{server.url}/display", recorder=False)
     errors = []
-    mute.on("pageerror", errors.append)
+    mute.on("pageerror", lambda e: errors.append(e))
     take(server, "hotich")
     take(server, "chungthuc")
     take(server, "datdai")
