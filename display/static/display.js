@@ -185,17 +185,16 @@
     if (snap.now) clockOffset = Date.parse(snap.now) - Date.now();
     const hadState = state.seq !== null;
     const known = new Set(state.recent.map(callKey));
-    const newestKnown = state.recent.length ? state.recent[0].at : null;
     state.seq = snap.seq;
     state.counters = snap.counters;
     state.waiting = snap.waiting;
     state.recent = snap.recent;
     if (hadState) {
-      // Calls made while we were away: show (and say) the recent ones, oldest first.
+      // Calls made while we were away or lost in a gap: show (and say) the recent ones,
+      // oldest first. Older ones only enter the list: announcing them now would mislead.
       const now = Date.now() + clockOffset;
       const missed = snap.recent
         .filter((c) => !known.has(callKey(c)))
-        .filter((c) => newestKnown === null || Date.parse(c.at) >= Date.parse(newestKnown))
         .filter((c) => now - Date.parse(c.at) <= REPLAY_WINDOW_MS)
         .reverse();
       for (const c of missed) newCall(c, false);

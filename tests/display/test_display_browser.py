@@ -6,6 +6,8 @@ and the test checks each call is handed over once, in order).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
@@ -166,3 +168,42 @@ def test_calls_that_arrive_together_are_each_shown_in_order(server, browser):
     mute.wait_for_function("window.heroLog.length >= 3", timeout=30000)
     assert mute.evaluate("window.heroLog.slice(0, 3)") == [c[0] for c in called]
     assert errors == []
+
+
+def test_a_lost_event_is_noticed_by_its_seq_and_resynced(server, browser):
+    """The network drops one ticket_called frame; the next event's seq reveals the gap."""
+    token = server.token("lan", "clerk")
+    dropped = []
+
+    def route(ws):
+        upstream = ws.connect_to_server()
+
+        def from_server(message):
+            if not dropped and isinstance(message, str) and '"ticket_called"' in message:
+                dropped.append(message)  # lost on the way, socket stays up
+                return
+            ws.send(message)
+
+        upstream.on_message(from_server)
+        ws.on_message(lambda m: upstream.send(m))
+
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    ctx.route("**/voice/static/announcer.js", lambda r: r.fulfill(
+        status=200, content_type="text/javascript", body=RECORDER))  # fmt: skip
+    ctx.add_init_script(HERO_LOG)
+    tv = ctx.new_page()
+    tv.route_web_socket(re.compile(r".*/socket\.io/.*"), route)
+    tv.goto(f"{server.url}/display")
+    tv.wait_for_function("document.getElementById('screen').dataset.seq !== 'null'")
+    a, b = take(server, "hotich"), take(server, "datdai")
+    h = {"Authorization": f"Bearer {token}"}
+    requests.post(f"{server.url}/api/counters/1/next", headers=h, timeout=5)
+    requests.post(f"{server.url}/api/counters/3/next", headers=h, timeout=5)
+    tv.wait_for_function("window.OnestopAnnouncer.said.length === 2", timeout=30000)
+    assert len(dropped) == 1 and a["number"] in dropped[0]
+    said = tv.evaluate("window.OnestopAnnouncer.said")
+    assert sorted(said) == sorted([[a["number"], 1, False], [b["number"], 3, False]])
+    tv.wait_for_function("document.getElementById('screen').dataset.seq === '4'")
+    numbers = tv.locator("#recent td.num").all_inner_texts()
+    assert numbers == [b["number"], a["number"]]
+    assert tv.inner_text('#counters li[data-counter="1"] .cnum') == a["number"]
