@@ -284,18 +284,15 @@
     $("clock-date").textContent = `${DAYS[p.weekday] || p.weekday}, ${p.day}/${p.month}/${p.year}`;
   }
 
+  // Pages of the notice panel: each notice, then fees and officials a few rows at a time.
   function noticePages() {
     const pages = [];
+    const chunks = (rows, n) => Array.from({ length: Math.ceil(rows.length / n) }, (_, i) => rows.slice(i * n, i * n + n));
     for (const n of cfg.notices) pages.push({ title: n.title, title_en: n.title_en, text: n.text, text_en: n.text_en });
-    const fees = cfg.services.filter((s) => s.fee && keepService(s.code));
-    if (fees.length) pages.push({ title: "Thủ tục và phí, lệ phí", title_en: "Procedures, fees and charges", rows: fees.map((s) => [`${s.prefix} · ${s.name}`, s.fee]) });
-    if (cfg.officials.length) {
-      pages.push({
-        title: "Cán bộ phụ trách",
-        title_en: "Officials in charge",
-        rows: cfg.officials.map((o) => [`${o.name} — ${o.position}`, `${o.area ? o.area + " · " : ""}☎ ${o.phone}`]),
-      });
-    }
+    const fees = cfg.services.filter((s) => s.fee && keepService(s.code)).map((s) => [`${s.prefix} · ${s.name}`, s.fee]);
+    for (const rows of chunks(fees, 3)) pages.push({ title: "Thủ tục và phí, lệ phí", title_en: "Procedures, fees and charges", rows });
+    const officials = cfg.officials.map((o) => [`${o.name}`, `${o.position}${o.area ? " · " + o.area : ""}`, o.phone ? `☎ ${o.phone}` : ""]);
+    for (const rows of chunks(officials, 3)) pages.push({ title: "Cán bộ phụ trách", title_en: "Officials in charge", rows, cls: "people" });
     return pages;
   }
 
@@ -311,9 +308,13 @@
     if (p.title_en) h.append(" ", el("small", "", "/ " + p.title_en));
     box.append(h);
     if (p.rows) {
-      const dl = el("dl", p.rows.length > 4 ? "cols" : "");
-      for (const [k, v] of p.rows) dl.append(el("dt", "", k), el("dd", "", v));
-      box.append(dl);
+      const table = el("table", p.cls || "fees");
+      for (const cells of p.rows) {
+        const tr = el("tr");
+        cells.forEach((c, i) => tr.append(el(i ? "td" : "th", "", c)));
+        table.append(tr);
+      }
+      box.append(table);
     } else {
       box.append(el("p", "", p.text));
       if (p.text_en) box.append(el("p", "en", p.text_en));
