@@ -271,6 +271,12 @@
     select.focus();
   }
   $("tr-cancel").addEventListener("click", () => dialog.close("cancel"));
+  $("tr-service").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      $("transfer-form").requestSubmit();
+    }
+  });
   $("transfer-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const code = $("tr-service").value;
