@@ -4,17 +4,26 @@ Devices identify themselves when their socket connects (`auth: {kind, name}`). O
 may hold several sockets (two tabs, a reconnect racing the old socket's close); it counts
 as connected while any is open. A display gone for `grace_s` seconds while the office is
 open is a fault; supervisors see it and it is written to the event log once.
+
+The list is also kept in a small JSON file, so that after a server restart a display that
+was there earlier the same office day and does not come back is still noticed.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.model import Office
-from core.timeutil import is_open, iso
+from core.timeutil import is_open, iso, office_day
+
+log = logging.getLogger("onestop")
 
 KINDS = ("display", "kiosk")
 
@@ -41,13 +50,55 @@ def clean_name(value) -> str | None:
 class Presence:
     """Registry of connected devices, kept in memory by the one server process."""
 
-    def __init__(self, office: Office, clock: Callable[[], float], grace_s: float = 30.0):
+    def __init__(
+        self,
+        office: Office,
+        clock: Callable[[], float],
+        grace_s: float = 30.0,
+        path: Path | None = None,
+    ):
         self.office = office
         self.clock = clock
         self.grace_s = grace_s
+        self.path = path
         self._devices: dict[tuple[str, str], Device] = {}
         self._by_sid: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
+        self._load()
+
+    def _day(self, ts: float) -> str:
+        return office_day(ts, self.office.tz, self.office.day_starts_at)
+
+    def _load(self) -> None:
+        """Devices seen earlier today, before a restart: known, not connected."""
+        if not self.path or not self.path.exists():
+            return
+        try:
+            rows = json.loads(self.path.read_text(encoding="utf-8"))
+            today = self._day(self.clock())
+            for r in rows:
+                if r["kind"] in KINDS and self._day(r["last_seen"]) == today:
+                    self._devices[(r["kind"], r["name"])] = Device(
+                        r["kind"], r["name"], r["address"], r["since"], r["last_seen"]
+                    )
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("ignoring unreadable %s", self.path)
+
+    def _save(self) -> None:
+        """Write the device list (under the lock); a failure only costs the restart memory."""
+        if not self.path:
+            return
+        rows = [
+            {"kind": d.kind, "name": d.name, "address": d.address, "since": d.since,
+             "last_seen": d.last_seen}
+            for d in self._devices.values()
+        ]  # fmt: skip
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            log.warning("cannot write %s", self.path, exc_info=True)
 
     def connect(self, sid: str, kind: str, name: str, address: str) -> Device:
         """Note a socket of device (kind, name); a device back after an absence starts anew."""
@@ -62,6 +113,7 @@ class Presence:
             dev.address = address
             dev.last_seen = now
             self._by_sid[sid] = key
+            self._save()
             return dev
 
     def seen(self, sid: str) -> None:
@@ -79,6 +131,7 @@ class Presence:
             dev = self._devices[key]
             dev.sids.discard(sid)
             dev.last_seen = self.clock()
+            self._save()
             return dev
 
     def office_open(self, now: float) -> bool:

@@ -57,7 +57,7 @@ def init_app(app: Flask, ext) -> None:
     # None: the engine refuses a browser Origin other than this host (no cross-site sockets).
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=None, logger=False)
     queue = ext.queue
-    presence = Presence(ext.settings.office, ext.clock)
+    presence = Presence(ext.settings.office, ext.clock, path=ext.data_dir / "presence.json")
     ext.devices["presence"] = presence
     ext.health["displays"] = presence.health
     watcher: dict[str, threading.Thread] = {}
@@ -101,8 +101,9 @@ def init_app(app: Flask, ext) -> None:
             if name:
                 presence.connect(request.sid, auth["kind"], name, request.remote_addr or "?")
                 presence_changed()
-                if auth["kind"] == "display" and not app.testing:
-                    ensure_watcher()
+        if not app.testing:
+            # Started by the first screen, so CLI commands never run a watcher of their own.
+            ensure_watcher()
         emit("snapshot", snapshot())
 
     @socketio.on("disconnect", namespace=DISPLAY)

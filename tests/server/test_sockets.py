@@ -264,3 +264,26 @@ def test_device_list_is_for_supervisors(client, onestop, auth):
     r = client.get("/display/devices", headers=auth["supervisor"])
     assert r.status_code == 200
     assert r.get_json()["devices"][0]["name"] == "sanh-chinh"
+
+
+def test_a_display_missing_after_a_restart_is_still_noticed(app, onestop, clock):
+    from server.presence import Presence
+
+    tv = display(app, kind="display", name="sanh-chinh")
+    display(app, kind="kiosk", name="kiosk-1")
+    clock.advance(600)
+    tv.disconnect(DISPLAY)
+    path = onestop.data_dir / "presence.json"
+    assert path.exists()
+    # The server restarts: a new registry reads what was seen today.
+    again = Presence(onestop.settings.office, clock, path=path)
+    devices = {d["name"]: d for d in again.snapshot()}
+    assert set(devices) == {"sanh-chinh", "kiosk-1"}
+    assert not devices["sanh-chinh"]["connected"]
+    assert devices["sanh-chinh"]["last_seen"] == "2026-11-30T09:10:00+07:00"
+    clock.advance(60)
+    assert [d["name"] for d in again.snapshot() if d["fault"]] == ["sanh-chinh"]
+    clock.set("2026-12-01 09:00")  # the next day starts with a clean list
+    assert Presence(onestop.settings.office, clock, path=path).snapshot() == []
+    path.write_text("not json")
+    assert Presence(onestop.settings.office, clock, path=path).snapshot() == []
