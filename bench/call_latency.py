@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--procs", type=int, default=5, help="processes holding the displays")
     args = ap.parse_args()
-    print(f"cpu_count={os.cpu_count()} displays={args.displays} (in {args.procs} processes) "
+    print(f"cpu_count={os.cpu_count()} loadavg={os.getloadavg()[0]:.1f} displays={args.displays} (in {args.procs} processes) "
           f"clerks={args.clerks} kiosk_rate={args.rate}/s run={args.seconds:.0f}s "
           f"runs={args.runs}")  # fmt: skip
     ctx = mp.get_context("spawn")
@@ -227,7 +227,7 @@ def main() -> None:
     p99 = statistics.median(r["p99"] for r in results)
     print(f"median of {args.runs} runs: p50={p50:.2f} ms p99={p99:.2f} ms "
           f"(clerk Next sent -> ticket_called at all {args.displays} displays; "
-          f"target p50 < 10 ms, p99 < 50 ms)")  # fmt: skip
+          f"target p50 < 10 ms, p99 < 50 ms); loadavg={os.getloadavg()[0]:.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":
