@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
@@ -35,8 +35,6 @@ def staff_user(auth) -> User | None:
     if current_user.is_authenticated:
         user = current_user._get_current_object()
     elif isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        from flask import current_app
-
         row = current_app.extensions["onestop"].users.for_token(auth["token"])
         user = User(row) if row else None
     else:
