@@ -1,1 +1,5 @@
-"""Lobby display and its voice announcer."""
+"""Lobby display: the TV page fed by the /display Socket.IO namespace, and its voice."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -86,24 +86,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.extensions["onestop"] = ext
 
-    from . import api, auth, cli, errors, sockets, views
+    import kiosk
+    import printer
+    from counter import bp as counter_bp
+    from display import bp as display_bp
+    from display import voice_views
+
+    from . import api, auth, backup, cli, errors, sockets, views
 
     errors.init_app(app)
     auth.init_app(app)
     sockets.init_app(app, ext)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(counter_bp)
+    app.register_blueprint(display_bp)
     cli.init_app(app)
-
-    import kiosk
-    import printer
-
+    backup.init_app(app)
     links = kiosk.init_app(app, ext)
     printer.init_app(app, ext, url_for=links.ticket_url)
-    from display import voice_views
-
     voice_views.init_app(app, ext)
-    from . import backup
-
-    backup.init_app(app)
     return app

@@ -1,34 +1,143 @@
-"""Socket.IO: the /display namespace pushes every committed change to screens.
+"""Socket.IO: `/display` pushes every committed change to screens; `/staff` carries alerts.
 
-Messages come from QueueService's dispatcher thread in commit order, each carrying the
-`seq` it was committed with; a client that sees a gap asks `get_snapshot`.
+Messages come from QueueService's dispatcher thread in commit order, each broadcast one
+carrying the `seq` it was committed with; a display that sees a gap asks `get_snapshot`.
+`/staff` is for logged-in clerks and above: it relays what is not for the lobby
+(print_failed, voice_gap, ticket_rated, display_lost, ...) and, to supervisors, presence.
 """
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_socketio import SocketIO, emit
+import logging
+import threading
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+from flask_socketio import SocketIO, emit, join_room
+
+from core.timeutil import iso
+
+from .auth import User
+from .presence import KINDS, Presence, clean_name
 
 socketio = SocketIO()
+log = logging.getLogger("onestop")
 
 DISPLAY = "/display"
+STAFF = "/staff"
+SUPERVISORS = "supervisors"  # room of /staff that also gets presence
 BROADCAST = ("ticket_issued", "ticket_called", "queue_changed")
+WATCH_EVERY_S = 5.0
+
+
+def staff_user(auth) -> User | None:
+    """The clerk (or above) behind a socket: its login session, or a token in `auth`."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+    elif isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        row = current_app.extensions["onestop"].users.for_token(auth["token"])
+        user = User(row) if row else None
+    else:
+        user = None
+    return user if user is not None and user.can("clerk") else None
+
+
+def report_faults(presence: Presence, queue) -> list[dict]:
+    """Write each display that newly vanished in opening hours to the log (and so to staff)."""
+    faults = presence.new_faults()
+    for f in faults:
+        queue.record("display_lost", name=f["name"], address=f["address"],
+                     last_seen=f["last_seen"])  # fmt: skip
+    return faults
 
 
 def init_app(app: Flask, ext) -> None:
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], logger=False)
+    # None: the engine refuses a browser Origin other than this host (no cross-site sockets).
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=None, logger=False)
     queue = ext.queue
+    presence = Presence(ext.settings.office, ext.clock, path=ext.data_dir / "presence.json")
+    ext.devices["presence"] = presence
+    ext.health["displays"] = presence.health
+    watcher: dict[str, threading.Thread] = {}
+    staff: dict[str, User] = {}  # /staff sid -> who connected it
+
+    def snapshot() -> dict:
+        # `now` lets a screen judge how old a call is without trusting its own clock.
+        return {**queue.snapshot(), "now": iso(ext.clock(), ext.settings.office.tz)}
+
+    def presence_changed() -> None:
+        socketio.emit("presence", {"devices": presence.snapshot()}, namespace=STAFF,
+                      to=SUPERVISORS)  # fmt: skip
 
     def push(name: str, payload: dict) -> None:
         if name in BROADCAST:
             socketio.emit(name, payload, namespace=DISPLAY)
+        else:
+            socketio.emit(name, payload, namespace=STAFF)
 
     queue.subscribe(push)
 
+    def watch() -> None:
+        """Report each display that vanished in opening hours, once per absence."""
+        while True:
+            socketio.sleep(WATCH_EVERY_S)
+            try:
+                if report_faults(presence, queue):
+                    presence_changed()
+            except Exception:  # keep watching; the next round may succeed
+                log.exception("presence watcher failed")
+
+    def ensure_watcher() -> None:
+        t = watcher.get("t")
+        if t is None or not t.is_alive():
+            watcher["t"] = socketio.start_background_task(watch)
+
     @socketio.on("connect", namespace=DISPLAY)
     def on_connect(auth=None):
-        emit("snapshot", queue.snapshot())
+        if isinstance(auth, dict) and auth.get("kind") in KINDS:
+            name = clean_name(auth.get("name"))
+            if name:
+                presence.connect(request.sid, auth["kind"], name, request.remote_addr or "?")
+                presence_changed()
+        if not app.testing:
+            # Started by the first screen, so CLI commands never run a watcher of their own.
+            ensure_watcher()
+        emit("snapshot", snapshot())
+
+    @socketio.on("disconnect", namespace=DISPLAY)
+    def on_disconnect(*_args):
+        if presence.disconnect(request.sid) is not None:
+            presence_changed()
 
     @socketio.on("get_snapshot", namespace=DISPLAY)
     def on_get_snapshot(*_args):
-        emit("snapshot", queue.snapshot())
+        presence.seen(request.sid)
+        emit("snapshot", snapshot())
+
+    @socketio.on("heartbeat", namespace=DISPLAY)
+    def on_heartbeat(*_args):
+        presence.seen(request.sid)
+
+    @socketio.on("connect", namespace=STAFF)
+    def on_staff_connect(auth=None):
+        user = staff_user(auth)
+        if user is None:
+            # Refused: the client gets connect_error with this message.
+            raise ConnectionRefusedError("Log in as a clerk, supervisor or admin.")
+        staff[request.sid] = user
+        if user.can("supervisor"):
+            join_room(SUPERVISORS)
+            emit("presence", {"devices": presence.snapshot()})
+        emit("hello", {"user": user.name, "role": user.role})
+
+    @socketio.on("disconnect", namespace=STAFF)
+    def on_staff_disconnect(*_args):
+        staff.pop(request.sid, None)
+
+    @socketio.on("get_presence", namespace=STAFF)
+    def on_get_presence(*_args):
+        user = staff.get(request.sid)
+        if user is None or not user.can("supervisor"):
+            emit("refused", {"error": {"code": "forbidden", "message": "Supervisors only."}})
+            return
+        emit("presence", {"devices": presence.snapshot()})

@@ -1,7 +1,8 @@
-"""Start page, login and logout."""
+"""Start page, login and logout, and the guard for pages that need a role."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict, deque
 from threading import Lock
@@ -17,7 +18,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+
+from core.errors import QueueError
 
 from .auth import User, check_csrf
 
@@ -25,21 +28,32 @@ bp = Blueprint("views", __name__)
 
 # Failed logins per client address: at most MAX_FAILURES in WINDOW_S seconds.
 MAX_FAILURES, WINDOW_S = 5, 300
-_failures: dict[str, deque] = defaultdict(deque)
-_failures_lock = Lock()
 
 
-def _too_many(addr: str, now: float) -> bool:
-    with _failures_lock:
-        q = _failures[addr]
-        while q and q[0] < now - WINDOW_S:
-            q.popleft()
-        return len(q) >= MAX_FAILURES
+class LoginLimiter:
+    """Counts failed logins per address in a sliding window (one per app)."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S):
+        self.max_failures, self.window_s = max_failures, window_s
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._lock = Lock()
+
+    def blocked(self, addr: str, now: float) -> bool:
+        with self._lock:
+            q = self._failures[addr]
+            while q and q[0] < now - self.window_s:
+                q.popleft()
+            if not q:
+                del self._failures[addr]  # keep the table small on a long-running server
+            return len(q) >= self.max_failures
+
+    def failed(self, addr: str, now: float) -> None:
+        with self._lock:
+            self._failures[addr].append(now)
 
 
-def _failed(addr: str, now: float) -> None:
-    with _failures_lock:
-        _failures[addr].append(now)
+def limiter() -> LoginLimiter:
+    return current_app.extensions.setdefault("onestop_login_limiter", LoginLimiter())
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,6 +65,31 @@ def _safe_next(target: str | None) -> str:
     ):
         return target
     return url_for("views.index")
+
+
+def _here() -> str:
+    return request.full_path.rstrip("?")
+
+
+def page_require(role: str):
+    """Page decorator: anonymous visitors go to /login and come back; a lower role gets 403."""
+
+    def deco(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("views.login", next=_here()))
+            if not current_user.can(role):
+                ext = current_app.extensions["onestop"]
+                page = render_template(
+                    "login.html", office=ext.settings["office"], forbidden=role, next=_here()
+                )
+                return page, 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return deco
 
 
 @bp.get("/")
@@ -65,23 +104,39 @@ def login():
     error = None
     status = 200
     if request.method == "POST":
-        check_csrf()
+        try:
+            check_csrf()
+        except QueueError:
+            # An expired session: show the form again with a fresh token rather than JSON.
+            error = (
+                "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại. / Session expired, try again."
+            )
+            page = render_template(
+                "login.html", error=error, office=ext.settings["office"],
+                next=request.args.get("next"),
+            )  # fmt: skip
+            return page, 403
         addr = request.remote_addr or "?"
         now = time.monotonic()
-        if _too_many(addr, now):
-            error, status = "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau 5 phút.", 429
+        if limiter().blocked(addr, now):
+            error = "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau 5 phút. / Too many failed logins; try again in 5 minutes."
+            status = 429
         else:
             row = ext.users.authenticate(
                 request.form.get("name", ""), request.form.get("password", "")
             )
             if row is None:
-                _failed(addr, now)
-                error, status = "Sai tên đăng nhập hoặc mật khẩu.", 401
+                limiter().failed(addr, now)
+                error = "Sai tên đăng nhập hoặc mật khẩu. / Wrong user name or password."
+                status = 401
             else:
                 session.clear()  # no session fixation: a fresh session on login
                 login_user(User(row))
                 return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", error=error, office=ext.settings["office"]), status
+    page = render_template(
+        "login.html", error=error, office=ext.settings["office"], next=request.args.get("next")
+    )
+    return page, status
 
 
 @bp.post("/logout")

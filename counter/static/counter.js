@@ -1,0 +1,373 @@
+// Clerk console: buttons call /api/counters/N/*, the view refreshes from /counter/api/state
+// whenever /display reports a change. One request at a time: buttons are disabled while a
+// request is in flight, and Next sends the ticket the screen shows, so a double click
+// can never finish a ticket the clerk has not seen.
+(function () {
+  "use strict";
+
+  const root = document.getElementById("console");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const services = JSON.parse(root.dataset.services);
+  const counters = JSON.parse(root.dataset.counters);
+  const serviceName = Object.fromEntries(services.map((s) => [s.code, s.name]));
+  const STORE_KEY = "onestop.counter";
+  const $ = (id) => document.getElementById(id);
+
+  const STATUS = {
+    called: "Đã gọi, chờ công dân đến",
+    serving: "Đang giải quyết hồ sơ",
+  };
+  const STATUS_EN = { called: "called", serving: "serving" };
+
+  let number = pickCounter();
+  let state = null; // last answer of /counter/api/state
+  let clockOffset = 0; // server time - local time, ms
+  let busy = false;
+  let refreshTimer = null;
+  let refreshSeq = 0;
+
+  function pickCounter() {
+    const fromUrl = new URLSearchParams(location.search).get("counter");
+    const saved = fromUrl || localStorage.getItem(STORE_KEY);
+    const known = counters.map((c) => String(c.number));
+    const n = known.includes(saved) ? saved : known[0];
+    localStorage.setItem(STORE_KEY, n);
+    const select = $("counter-select");
+    select.value = n;
+    return Number(n);
+  }
+
+  $("counter-select").addEventListener("change", (e) => {
+    number = Number(e.target.value);
+    localStorage.setItem(STORE_KEY, String(number));
+    state = null;
+    say("", "");
+    render();
+    refresh();
+  });
+
+  function say(text, kind) {
+    const m = $("message");
+    m.textContent = text;
+    m.className = "message " + (kind || "");
+  }
+
+  function fmtDuration(s) {
+    if (s == null || !isFinite(s)) return "—";
+    s = Math.max(0, Math.round(s));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const sec = String(s % 60).padStart(2, "0");
+    return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+  }
+
+  function serverNow() {
+    return Date.now() + clockOffset;
+  }
+
+  function secondsBetween(a, b) {
+    return (Date.parse(b) - Date.parse(a)) / 1000;
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function render() {
+    const c = state && state.counter;
+    const t = c && c.ticket;
+    $("t-number").textContent = t ? t.number : "—";
+    $("t-service").textContent = t ? serviceName[t.service] || t.service : "";
+    $("t-status").textContent = t ? `${STATUS[t.status] || t.status} / ${STATUS_EN[t.status] || ""}` : "Chưa gọi ai. / No ticket.";
+    $("ticket").classList.toggle("priority", Boolean(t && t.priority));
+    $("ticket").classList.toggle("empty", !t);
+    const paused = c && c.status === "paused";
+    $("counter-status").textContent = c ? (paused ? "TẠM DỪNG / PAUSED" : "Đang mở / open") : "";
+    $("counter-status").className = "status " + (paused ? "paused" : "open");
+    const pause = $("b-pause");
+    pause.dataset.action = paused ? "resume" : "pause";
+    pause.innerHTML = paused
+      ? "Tiếp tục <small>/ Resume</small> <kbd>P</kbd>"
+      : "Tạm dừng <small>/ Pause</small> <kbd>P</kbd>";
+    const st = t ? t.status : null;
+    const can = {
+      next: Boolean(c) && !paused,
+      recall: st === "called",
+      start: st === "called",
+      finish: st === "called" || st === "serving",
+      "no-show": st === "called",
+      transfer: st === "called" || st === "serving",
+      pause: Boolean(c),
+      resume: Boolean(c),
+    };
+    document.querySelectorAll(".buttons button").forEach((b) => {
+      b.disabled = busy || !can[b.dataset.action];
+    });
+    renderQueue();
+    renderMine();
+    tick();
+  }
+
+  function tick() {
+    const t = state && state.counter && state.counter.ticket;
+    if (!t) {
+      $("t-wait").textContent = "—";
+      $("t-at").textContent = "—";
+      return;
+    }
+    const now = new Date(serverNow()).toISOString();
+    $("t-wait").textContent = fmtDuration(secondsBetween(t.issued_at, t.called_at || now));
+    $("t-at").textContent = t.called_at ? fmtDuration(secondsBetween(t.called_at, now)) : "—";
+    document.querySelectorAll("#w-list [data-issued]").forEach((e) => {
+      e.textContent = fmtDuration(secondsBetween(e.dataset.issued, now));
+    });
+  }
+
+  function renderQueue() {
+    const list = $("w-list");
+    const counts = $("w-counts");
+    list.replaceChildren();
+    counts.replaceChildren();
+    if (!state) return;
+    let total = 0;
+    for (const [code, n] of Object.entries(state.waiting_counts)) {
+      total += n;
+      const li = el("li", n ? "" : "zero");
+      li.append(el("span", "", serviceName[code] || code), el("b", "", String(n)));
+      counts.append(li);
+    }
+    $("w-total").textContent = String(total);
+    for (const t of state.waiting) {
+      const li = el("li", t.priority ? "priority" : "");
+      li.append(el("b", "num", t.number));
+      li.append(el("span", "svc", serviceName[t.service] || t.service));
+      if (t.priority) li.append(el("span", "badge", "Ưu tiên"));
+      const w = el("span", "waited");
+      w.dataset.issued = t.issued_at;
+      li.append(w);
+      list.append(li);
+    }
+    $("w-empty").hidden = state.waiting.length > 0;
+  }
+
+  function renderMine() {
+    if (!state) return;
+    $("m-served").textContent = String(state.mine.served);
+    $("m-noshow").textContent = String(state.mine.no_show);
+    const avg = state.mine.service_avg_s;
+    $("m-avg").textContent = avg == null ? "—" : fmtDuration(avg);
+  }
+
+  async function refresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = null;
+    const mine = ++refreshSeq;
+    const asked = number;
+    try {
+      const r = await fetch(`/counter/api/state?counter=${asked}`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (r.status === 401) return toLogin();
+      if (!r.ok) throw new Error((await errorOf(r)).message);
+      const data = await r.json();
+      // A later refresh or another counter picked meanwhile wins.
+      if (mine !== refreshSeq || asked !== number) return;
+      state = data;
+      clockOffset = Date.parse(data.now) - Date.now();
+      render();
+    } catch (e) {
+      say(`Không tải được dữ liệu quầy: ${e.message}`, "error");
+    }
+  }
+
+  function refreshSoon() {
+    if (!refreshTimer) refreshTimer = setTimeout(refresh, 120);
+  }
+
+  function toLogin() {
+    location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+  }
+
+  async function errorOf(r) {
+    try {
+      const body = await r.json();
+      return body.error || { code: String(r.status), message: r.statusText };
+    } catch (_) {
+      return { code: String(r.status), message: r.statusText };
+    }
+  }
+
+  const DONE_TEXT = {
+    recall: "Đã gọi lại số",
+    start: "Bắt đầu giải quyết hồ sơ số",
+    finish: "Đã hoàn thành số",
+    "no-show": "Đã ghi vắng mặt số",
+    transfer: "Đã chuyển số",
+  };
+
+  async function act(action, body) {
+    if (busy) return;
+    const shown = state && state.counter && state.counter.ticket;
+    if (action === "next") body = { current: shown ? shown.id : null };
+    busy = true;
+    render();
+    say("Đang gửi… / Sending…", "busy");
+    try {
+      const r = await fetch(`/api/counters/${number}/${action}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: body ? JSON.stringify(body) : "",
+      });
+      if (r.status === 401) return toLogin();
+      if (r.status === 204) {
+        say("Không còn ai đang chờ cho quầy này. / Nobody is waiting for this counter.", "info");
+      } else if (r.ok) {
+        const data = await r.json();
+        const t = data.ticket;
+        if (action === "next") say(`Đã gọi số ${t.number} / Called ${t.number}`, "ok");
+        else if (action === "pause") say("Quầy tạm dừng. / Counter paused.", "info");
+        else if (action === "resume") say("Quầy mở lại. / Counter open again.", "ok");
+        else say(`${DONE_TEXT[action]} ${t.number}.`, "ok");
+      } else {
+        const err = await errorOf(r);
+        if (err.code === "stale_request") {
+          say("Quầy vừa thay đổi (thao tác trùng hoặc từ máy khác); màn hình đã cập nhật, hãy kiểm tra rồi bấm lại. / The counter changed meanwhile; the screen is refreshed.", "warn");
+        } else if (err.code === "counter_paused") {
+          say("Quầy đang tạm dừng: bấm Tiếp tục (P) trước. / The counter is paused: resume first.", "warn");
+        } else if (err.code === "csrf_failed") {
+          say("Phiên làm việc đã hết hạn: hãy tải lại trang. / Session expired: reload the page.", "error");
+        } else {
+          say(`${err.message} (${err.code})`, "error");
+        }
+      }
+    } catch (e) {
+      say(`Mất kết nối tới máy chủ; thử lại. / Server unreachable: ${e.message}`, "error");
+    } finally {
+      busy = false;
+      await refresh();
+    }
+  }
+
+  document.querySelectorAll(".buttons button").forEach((b) => {
+    b.addEventListener("click", () => {
+      if (b.dataset.action === "transfer") openTransfer();
+      else act(b.dataset.action);
+    });
+  });
+
+  const dialog = $("transfer-dialog");
+  function openTransfer() {
+    const t = state && state.counter && state.counter.ticket;
+    if (!t || busy) return;
+    $("tr-number").textContent = t.number;
+    const select = $("tr-service");
+    select.value = services.some((s) => s.code !== t.service) ? services.find((s) => s.code !== t.service).code : t.service;
+    dialog.showModal();
+    select.focus();
+  }
+  $("tr-cancel").addEventListener("click", () => dialog.close("cancel"));
+  $("tr-service").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      $("transfer-form").requestSubmit();
+    }
+  });
+  $("transfer-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const code = $("tr-service").value;
+    dialog.close("ok");
+    if (code) act("transfer", { service: code });
+  });
+
+  document.addEventListener("keydown", (e) => {
+    if (e.repeat || e.ctrlKey || e.altKey || e.metaKey || dialog.open) return;
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "select" || tag === "textarea") return;
+    const key = e.key.toLowerCase();
+    const b = document.querySelector(`.buttons button[data-key="${key}"]`);
+    if (!b) return;
+    e.preventDefault();
+    if (!b.disabled) b.click();
+  });
+
+  function setLink(ok) {
+    const l = $("link");
+    l.dataset.state = ok ? "ok" : "down";
+    l.innerHTML = ok ? "● Trực tuyến <small>/ live</small>" : "Đang kết nối lại… <small>/ reconnecting</small>";
+  }
+
+  const ALERT_TEXT = {
+    print_failed: (p) => `Máy in lỗi (số ${p.number || p.ticket_id || "?"}): ${p.message || p.reason || ""}`,
+    voice_gap: (p) => `Loa/giọng đọc gián đoạn: ${p.message || p.reason || p.text || ""}`,
+    display_lost: (p) => `Màn hình sảnh "${p.name}" mất kết nối (${p.address}) từ ${(p.last_seen || "").slice(11, 16)}`,
+    ticket_rated: (p) => `Số ${p.ticket.number} đánh giá ${["", "không hài lòng", "bình thường", "hài lòng", "rất hài lòng"][p.ticket.rating] || p.ticket.rating}`,
+  };
+
+  function addAlert(name, payload) {
+    const list = $("alerts");
+    const none = list.querySelector(".none");
+    if (none) none.remove();
+    const fmt = ALERT_TEXT[name];
+    let text;
+    try {
+      text = fmt ? fmt(payload) : `${name}: ${JSON.stringify(payload).slice(0, 120)}`;
+    } catch (_) {
+      text = name;
+    }
+    const li = el("li", name === "ticket_rated" ? "info" : "warn");
+    li.append(el("time", "", new Date().toTimeString().slice(0, 5)), document.createTextNode(" " + text));
+    list.prepend(li);
+    while (list.children.length > 6) list.lastChild.remove();
+  }
+
+  // Supervisors also get the lobby displays and kiosks the server sees.
+  function renderDevices(payload) {
+    const box = $("devices");
+    const list = $("d-list");
+    box.hidden = false;
+    list.replaceChildren();
+    for (const d of payload.devices || []) {
+      const li = el("li", d.fault ? "fault" : d.connected ? "ok" : "off");
+      const kind = d.kind === "display" ? "Màn hình" : "Kiosk";
+      const since = (d.connected ? d.since : d.last_seen || "").slice(11, 16);
+      const what = d.fault ? "LỖI: mất kết nối" : d.connected ? "trực tuyến" : "ngắt";
+      li.append(el("b", "", `${kind} ${d.name}`), document.createTextNode(` · ${d.address} · ${what} từ ${since}`));
+      list.append(li);
+    }
+    if (!list.children.length) list.append(el("li", "none", "Chưa có thiết bị nào kết nối."));
+  }
+
+  function connect() {
+    if (typeof io !== "function") {
+      setLink(false);
+      return;
+    }
+    const opts = { transports: ["websocket"], reconnectionDelay: 500, reconnectionDelayMax: 8000 };
+    const display = io("/display", { ...opts, auth: { kind: "console", name: `counter-${number}` } });
+    display.on("connect", () => setLink(true));
+    display.on("disconnect", (reason) => {
+      setLink(false);
+      if (reason === "io server disconnect") display.connect();
+    });
+    display.on("snapshot", refreshSoon);
+    for (const ev of ["ticket_called", "queue_changed", "ticket_issued"]) display.on(ev, refreshSoon);
+
+    const staff = io("/staff", opts);
+    staff.on("presence", renderDevices);
+    staff.onAny((name, payload) => {
+      if (name === "hello" || name === "presence") return;
+      if (name === "ticket_rated" && payload.ticket && payload.ticket.counter !== number) return;
+      addAlert(name, payload || {});
+    });
+  }
+
+  render();
+  refresh();
+  connect();
+  setInterval(tick, 1000);
+})();
