@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 def init_app(app, ext, url_for: Callable[[dict], str]):
     """Start the print worker for `[printer]`, its health probe, routes and CLI."""
-    from server.sockets import DISPLAY, socketio
-
     from . import cli, views
     from .worker import PrintWorker
 
@@ -17,10 +15,6 @@ def init_app(app, ext, url_for: Callable[[dict], str]):
     ext.health["printer"] = worker.health
     app.register_blueprint(views.bp)
     cli.init_app(app)
-
-    def push(name: str, payload: dict) -> None:
-        if name == "print_failed":  # supervisors' screens show it; the kiosk polls instead
-            socketio.emit(name, payload, namespace=DISPLAY)
-
-    ext.queue.subscribe(push)
+    # print_failed reaches staff through the /staff namespace (server.sockets); never the
+    # public /display one, whose listeners must not learn ticket ids.
     return worker

@@ -171,19 +171,24 @@ def test_outcome_survives_a_restart(onestop, kiosk, client):
     assert out["status"] == "failed" and out["reason"] == "offline"
 
 
-def test_supervisors_are_pushed_print_failures(app, onestop, kiosk):
+def test_supervisors_are_pushed_print_failures(app, auth, onestop, kiosk):
     from server.sockets import socketio
 
-    sio = socketio.test_client(app, namespace="/display")
-    sio.get_received("/display")
+    token = auth["supervisor"]["Authorization"][7:]
+    sio = socketio.test_client(app, namespace="/staff", auth={"token": token})
+    lobby = socketio.test_client(app, namespace="/display")
+    sio.get_received("/staff")
+    lobby.get_received("/display")
     ticket = kiosk.take_ticket("hotich")
     settle(onestop)
     onestop.queue.drain()
-    got = [m for m in sio.get_received("/display") if m["name"] == "print_failed"]
+    got = [m for m in sio.get_received("/staff") if m["name"] == "print_failed"]
     assert len(got) == 1
     assert got[0]["args"][0]["ticket_id"] == ticket["id"]
     assert got[0]["args"][0]["reason"] == "offline"
-    sio.disconnect(namespace="/display")
+    assert not [m for m in lobby.get_received("/display") if m["name"] == "print_failed"]
+    sio.disconnect(namespace="/staff")
+    lobby.disconnect(namespace="/display")
 
 
 class TestPrinterDisabled:
