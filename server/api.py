@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from core.errors import BadRequest
+from core.public import redact
 
 from .auth import current_actor, require
 
@@ -102,7 +103,7 @@ def feedback(ticket_id: str):
 
 @bp.get("/queue")
 def snapshot():
-    return jsonify(ext().queue.snapshot())
+    return jsonify(redact(ext().queue.snapshot()))
 
 
 @bp.get("/counters")

@@ -15,6 +15,7 @@ from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
+from core.public import redact
 from core.timeutil import iso
 
 from .auth import User
@@ -63,7 +64,7 @@ def init_app(app: Flask, ext) -> None:
 
     def snapshot() -> dict:
         # `now` lets a screen judge how old a call is without trusting its own clock.
-        return {**queue.snapshot(), "now": iso(ext.clock(), ext.settings.office.tz)}
+        return {**redact(queue.snapshot()), "now": iso(ext.clock(), ext.settings.office.tz)}
 
     def presence_changed() -> None:
         socketio.emit("presence", {"devices": presence.snapshot()}, namespace=STAFF,
@@ -71,7 +72,7 @@ def init_app(app: Flask, ext) -> None:
 
     def push(name: str, payload: dict) -> None:
         if name in BROADCAST:
-            socketio.emit(name, payload, namespace=DISPLAY)
+            socketio.emit(name, redact(payload), namespace=DISPLAY)
         else:
             socketio.emit(name, payload, namespace=STAFF)
 

@@ -244,3 +244,14 @@ def test_session_without_csrf_is_refused(client, onestop, kiosk):
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
     r = client.post("/api/counters/1/next", headers={"X-CSRF-Token": token})
     assert r.status_code == 200
+
+
+def test_public_snapshot_reveals_no_ticket_id(client, kiosk, counter):
+    secret = kiosk.take_ticket("hotich")["id"]
+    kiosk.take_ticket("hotich")
+    counter.next(1)
+    text = client.get("/api/queue").get_data(as_text=True)
+    assert secret not in text
+    snap = client.get("/api/queue").get_json()
+    assert snap["counters"][0]["ticket"]["number"] == "A001"
+    assert "id" not in snap["recent"][0]["ticket"]

@@ -287,3 +287,15 @@ def test_a_display_missing_after_a_restart_is_still_noticed(app, onestop, clock)
     assert Presence(onestop.settings.office, clock, path=path).snapshot() == []
     path.write_text("not json")
     assert Presence(onestop.settings.office, clock, path=path).snapshot() == []
+
+
+def test_display_events_carry_no_ticket_id(app, onestop, kiosk, counter):
+    sio = socketio.test_client(app, namespace=DISPLAY)
+    secret = kiosk.take_ticket("hotich")["id"]
+    counter.next(1)
+    onestop.queue.drain()
+    sio.emit("get_snapshot", namespace=DISPLAY)
+    received = sio.get_received(DISPLAY)
+    assert {"ticket_issued", "ticket_called", "snapshot"} <= {e["name"] for e in received}
+    assert secret not in repr(received)
+    sio.disconnect(namespace=DISPLAY)
