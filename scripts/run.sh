@@ -27,5 +27,5 @@ One-Stop Queue is starting on $base  (Ctrl+C stops it)
   Health:                $base/api/health
 
 MSG
-exec .venv/bin/gunicorn --worker-class gthread --threads 64 -w 1 -b "$HOST:$PORT" \
+exec .venv/bin/gunicorn --worker-class gthread --threads 256 -w 1 -b "$HOST:$PORT" \
   --access-logfile - --graceful-timeout 5 --no-control-socket wsgi:app

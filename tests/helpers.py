@@ -120,7 +120,7 @@ class LiveServer:
             self.flask("user", "add", name, "--role", role, "--password", password)
         return self.flask("user", "token", name).strip().splitlines()[-1]
 
-    def start(self, threads: int = 64) -> LiveServer:
+    def start(self, threads: int = 256) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         logf = open(self.log, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.proc = subprocess.Popen(
