@@ -94,4 +94,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     cli.init_app(app)
+
+    import reports
+
+    reports.init_app(app)
     return app
