@@ -255,8 +255,10 @@ def supervisor_day():
         filters, error = {"service": None, "counter": None, "status": None}, e.message
     report = daily_report(day)
     rows = log_rows(day, filters)
+    goal = ext().settings["office"]["target_share_pct"]
     return render_template(
         "reports/day.html",
+        staffing=summary.staffing_hint(ext().store, office(), day, now(), goal),
         office=office(),
         day=day,
         today=today(),
