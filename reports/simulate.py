@@ -19,7 +19,7 @@ from core.service import QueueService
 from core.store import Store
 
 BASE_PER_DAY = 120
-WEEKDAY_FACTOR = {"mon": 1.25, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 0.9, "sat": 0.8}
+WEEKDAY_FACTOR = {"mon": 1.15, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 0.9, "sat": 0.8}
 SHARE = {"hotich": 0.30, "chungthuc": 0.30, "datdai": 0.12, "ldtbxh": 0.12, "vhxh": 0.08,
          "khac": 0.08}  # fmt: skip
 # (from hour, to hour, relative arrival intensity): the peaks of a commune hall.
@@ -27,7 +27,7 @@ INTENSITY = ((0, 8, 0.8), (8, 10, 2.2), (10, 12, 0.9), (12, 14, 0.7), (14, 15, 1
 CLERKS = ("hoa.tt", "minh.nv", "duc.lv", "lan.pt", "tuan.nq", "mai.dt", "hung.pv", "thu.nh")
 P_PRIORITY, P_NO_SHOW, P_TRANSFER, P_RATE, P_PRINT_FAIL = 0.05, 0.05, 0.03, 0.65, 0.004
 RATING_WEIGHTS = ((4, 0.55), (3, 0.36), (2, 0.06), (1, 0.03))
-P_COUNTER_ABSENT, P_BREAK = 0.12, 0.35
+P_LATE, P_BREAK = 0.08, 0.3
 
 
 class NotEmpty(Exception):
@@ -40,7 +40,6 @@ class Desk:
     services: tuple[str, ...]
     clerk: str
     busy: bool = False
-    present: bool = True
     break_at: float | None = None
 
 
@@ -129,13 +128,12 @@ class Sim:
         first = min(dt.datetime.combine(day, s.start, tz).timestamp() for s in opened)
         last = max(dt.datetime.combine(day, s.end, tz).timestamp() for s in opened)
         for d in self.desks.values():
-            d.present = self.rng.random() > P_COUNTER_ABSENT
             d.busy = False
             d.break_at = first + self.rng.uniform(3600, 4 * 3600) if self.rng.random() < P_BREAK else None  # fmt: skip
-            if d.present and any(
-                s.hours.get(weekday) for s in self.office.services if s.code in d.services
-            ):
-                self.at(first + self.rng.uniform(0, 300), "try", d.number)
+            if any(s.hours.get(weekday) for s in self.office.services if s.code in d.services):
+                # Now and then a clerk is held up (a meeting, a field visit) and opens late.
+                late = self.rng.uniform(1800, 5400) if self.rng.random() < P_LATE else 0
+                self.at(first + late + self.rng.uniform(0, 300), "try", d.number)
         closing = dt.datetime.combine(day, self.office_closing(), tz).timestamp()
         self.at(max(closing, last + 1800), "close", day.isoformat())
         self.run(stop)
@@ -158,7 +156,7 @@ class Sim:
 
     def wake(self, service: str) -> None:
         for d in self.desks.values():
-            if d.present and not d.busy and service in d.services:
+            if not d.busy and service in d.services:
                 d.busy = True  # reserved: it will call now
                 self.at(self.now + self.rng.uniform(3, 25), "call", d.number)
                 return

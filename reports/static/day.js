@@ -43,7 +43,7 @@
     new Chart(document.getElementById("c-services"), {
       type: "bar",
       data: {
-        labels: s.map(function (m) { return m.name; }),
+        labels: s.map(function (m) { var n = m.name.split(" – ")[0]; return n.length > 18 ? n.slice(0, 17) + "…" : n; }),
         datasets: [
           { label: "Chờ TB (phút)", data: s.map(function (m) { return m.wait_avg_s === null ? 0 : +(m.wait_avg_s / 60).toFixed(1); }), backgroundColor: P.red },
           { label: "Mục tiêu (phút)", data: s.map(function (m) { return (report.targets[m.key] || 0) / 60; }), backgroundColor: P.grey },
