@@ -256,12 +256,17 @@ def compute_day(
     report = {"office": office.metrics()}
     for scope in SCOPES:
         report[scope] = [{"key": k, **scopes[scope][k].metrics()} for k in sorted(scopes[scope])]
-    report["day"] = day_figures(events, tickets, day_start, day_starts_at)
+    report["day"] = day_figures(events, tickets, day_start, day_starts_at, now)
     return report
 
 
-def _counter_busy(events: list[Mapping]) -> dict[int, list[tuple[float, float]]]:
-    """Per counter, the intervals it held a ticket (call -> finish/no-show/transfer/...)."""
+def _counter_busy(
+    events: list[Mapping], now: float | None = None
+) -> dict[int, list[tuple[float, float]]]:
+    """Per counter, the intervals it held a ticket (call -> finish/no-show/transfer/...).
+
+    A ticket still held at the end of the log counts until `now` (today) or not at all.
+    """
     busy: dict[int, list[tuple[float, float]]] = {}
     holding: dict[int, tuple[str, float]] = {}
     for e in events:
@@ -279,11 +284,18 @@ def _counter_busy(events: list[Mapping]) -> dict[int, list[tuple[float, float]]]
             if held is not None and held[0] == e["ticket_id"]:
                 busy.setdefault(c, []).append((held[1], float(e["at"])))
                 del holding[c]
+    if now is not None:
+        for c, (_, since) in holding.items():
+            busy.setdefault(c, []).append((since, max(since, now)))
     return busy
 
 
 def day_figures(
-    events: list[Mapping], tickets: Mapping[str, Ticket], day_start: float, day_starts_at: int
+    events: list[Mapping],
+    tickets: Mapping[str, Ticket],
+    day_start: float,
+    day_starts_at: int,
+    now: float | None = None,
 ) -> dict:
     """Peak hour, longest queue and counter utilisation of one day."""
     events = sorted(events, key=lambda e: (e["id"], e["at"]))
@@ -308,7 +320,7 @@ def day_figures(
         elif kind in ("called", "cancelled", "expired", "no_show", "finished"):
             waiting.discard(tid)
 
-    busy = _counter_busy(events)
+    busy = _counter_busy(events, now)
     paused: dict[int, list[tuple[float, float]]] = {}
     pause_start: dict[int, float] = {}
     for e in events:
