@@ -17,6 +17,7 @@ from core.errors import QueueError
 from core.model import DAYS, Office
 from core.service import QueueService
 from core.store import Store
+from core.timeutil import is_open
 
 BASE_PER_DAY = 120
 WEEKDAY_FACTOR = {"mon": 1.15, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 0.9, "sat": 0.8}
@@ -206,7 +207,12 @@ class Sim:
         self.q.start(number, clerk=self.desks[number].clerk)
         svc = self.office.service(service)
         mean = svc.service_s if svc else 600
-        others = [s.code for s in self.office.services if s.code != service]
+        # Transfer only to a procedure that takes dossiers right now (not a closed Saturday one).
+        others = [
+            s.code
+            for s in self.office.services
+            if s.code != service and is_open(s, self.now, self.office.tz)
+        ]
         if others and self.rng.random() < P_TRANSFER:
             self.at(
                 self.now + self.rng.uniform(60, 180), "transfer", number, self.rng.choice(others)
