@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -28,6 +29,22 @@ COUNT_KEYS = METRIC_KEYS[:6]
 SCOPES = ("services", "counters", "clerks", "hours")
 RATINGS = ("1", "2", "3", "4")
 DEFAULT_TARGET_S = 900
+
+
+_NUMBER_FIELD = {
+    name: re.compile(rf'"{name}":\s*(-?\d+(?:\.\d+)?)[,}}]')
+    for name in ("estimated_wait_s", "rating")
+}
+
+
+def _number(raw, name: str) -> float | None:
+    """One numeric field of an event's data; a regex first because a day has thousands."""
+    if isinstance(raw, str):
+        m = _NUMBER_FIELD[name].search(raw)
+        if m:
+            return float(m.group(1))
+    value = _data(raw).get(name)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _data(raw) -> dict:
@@ -109,8 +126,7 @@ def tickets_from_events(events: Iterable[Mapping]) -> dict[str, Ticket]:
         if kind == "issued":
             t.issued_at = at
             t.service = e["service"]
-            est = _data(e["data"]).get("estimated_wait_s")
-            t.estimate_s = float(est) if isinstance(est, int | float) else None
+            t.estimate_s = _number(e["data"], "estimated_wait_s")
         elif kind == "called":
             if t.first_called_at is None:
                 t.first_called_at = at
@@ -134,9 +150,9 @@ def tickets_from_events(events: Iterable[Mapping]) -> dict[str, Ticket]:
             if kind == "finished" and t.segment_start is not None:
                 t.service_s = max(0.0, at - t.segment_start)
         elif kind == "rated":
-            r = _data(e["data"]).get("rating")
-            if isinstance(r, int) and 1 <= r <= 4:
-                t.rating = r
+            r = _number(e["data"], "rating")
+            if r is not None and r in (1, 2, 3, 4):
+                t.rating = int(r)
         if t.service is None and e["service"]:
             t.service = e["service"]  # a log that starts mid-ticket still gets a procedure
     return out
@@ -205,7 +221,13 @@ def compute_day(
     office = Acc()
     scopes: dict[str, dict[str, Acc]] = {s: {} for s in SCOPES}
 
+    memo: dict[tuple, list[Acc]] = {}
+
     def accs(service=None, counter=None, clerk=None, hour=None) -> list[Acc]:
+        """The office accumulator plus one per breakdown the figure belongs to."""
+        found = memo.get((service, counter, clerk, hour))
+        if found is not None:
+            return found
         out = [office]
         for scope, key in (
             ("services", service),
@@ -214,7 +236,11 @@ def compute_day(
             ("hours", hour),
         ):
             if key is not None:
-                out.append(scopes[scope].setdefault(key, Acc()))
+                acc = scopes[scope].get(key)
+                if acc is None:
+                    acc = scopes[scope][key] = Acc()
+                out.append(acc)
+        memo[(service, counter, clerk, hour)] = out
         return out
 
     for t in tickets.values():

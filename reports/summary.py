@@ -16,12 +16,11 @@ SCOPE_OF = {"services": "service", "counters": "counter", "clerks": "clerk", "ho
 STAFFING_WINDOW_DAYS = 28
 
 
-def load_events(conn, day: str) -> list[dict]:
-    """Every event of one office day, in log order."""
-    rows = conn.execute(
+def load_events(conn, day: str) -> list:
+    """Every event of one office day, in log order (rows readable by column name)."""
+    return conn.execute(
         f"SELECT {EVENT_COLUMNS} FROM events WHERE day = ? ORDER BY id", (day,)
     ).fetchall()
-    return [dict(r) for r in rows]
 
 
 def targets(conn, office: Office) -> dict[str, int]:
