@@ -16,7 +16,8 @@ def duration(seconds) -> str:
 
 
 def percent(value) -> str:
-    return "—" if value is None else f"{float(value):.1f} %".replace(".", ",")
+    # Vietnamese decimal comma; a no-break space keeps "%" beside its number.
+    return "—" if value is None else f"{float(value):.1f}\u00a0%".replace(".", ",")
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Screenshots of the supervisor pages for the docs, from `flask demo simulate` data.
 
 Usage: .venv/bin/python scripts/screenshots_reports.py [OUT_DIR]
-Builds a fresh data dir, simulates 30 days up to a fixed "now" (Friday 27 Nov 2026, 10:30)
+Builds a fresh data dir, simulates 30 days up to a fixed "now" (Friday 27 Nov 2026, 09:20)
 so "today" is mid-morning, serves the app with that clock, and drives real Chromium.
 """
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-NOW = "2026-11-27 10:30"
+NOW = "2026-11-27 09:20"
 DAY = "2026-11-26"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",

@@ -17,7 +17,7 @@
     return h ? h + ":" + mm : mm;
   }
   function pct(v) {
-    return v === null || v === undefined ? "—" : Number(v).toFixed(1).replace(".", ",") + " %";
+    return v === null || v === undefined ? "—" : Number(v).toFixed(1).replace(".", ",") + "\u00a0%";
   }
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -30,7 +30,7 @@
     cells.forEach(function (c) {
       var td = typeof c === "object" && c !== null && c.nodeType ? c : el("td", c);
       if (!(typeof c === "object" && c !== null && c.nodeType)) {
-        if (typeof c === "number" || /^[\d:,. %—]+$/.test(String(c))) td.className = "num";
+        if (typeof c === "number" || /^[\d:,. \u00a0%]+$/.test(String(c))) td.className = "num";
       }
       tr.appendChild(td);
     });

@@ -5,6 +5,7 @@
   if (!root) return;
   var OS = window.OS, timer = null, state = document.getElementById("live-state");
   var STATUS = { open: "Đang mở", paused: "Tạm dừng", closed: "Đóng" };
+  var HEALTH = { ok: "hoạt động tốt", degraded: "trục trặc", error: "lỗi", not_configured: "chưa cấu hình" };
   function set(id, v) { document.getElementById(id).textContent = v; }
 
   function render(live, day) {
@@ -38,7 +39,7 @@
     health.textContent = "";
     [["printer", "Máy in"], ["voice", "Giọng đọc"]].forEach(function (p) {
       var h = live.health[p[0]] || {}, ok = h.status === "ok";
-      var li = OS.el("li", p[1] + ": " + (h.status || "—") + (h.message ? " – " + h.message : ""),
+      var li = OS.el("li", p[1] + ": " + (HEALTH[h.status] || h.status || "—") + (h.message ? " – " + h.message : ""),
         ok ? "ok" : h.status === "not_configured" ? "muted" : "bad");
       health.appendChild(li);
     });
