@@ -377,6 +377,8 @@ def day_figures(
             }
         )
     return {
+        # Lets a stored summary tell that events were logged after it (e.g. a late rating).
+        "last_event_id": max((e["id"] for e in events), default=None),
         "peak_hour": peak_hour,
         "peak_hour_issued": per_hour.get(peak_hour, 0) if peak_hour else 0,
         "longest_queue": longest,

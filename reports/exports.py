@@ -75,6 +75,16 @@ STATUS_VI = {
 }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value):
+    """Text a spreadsheet will not run as a formula (a user or procedure named "=...")."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def flat(m: dict) -> dict:
     """Metrics with ratings spread into rating_1..rating_4 columns."""
     out = {k: v for k, v in m.items() if k != "ratings"}
@@ -102,7 +112,7 @@ def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([safe(v) for v in row] for row in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -143,7 +153,7 @@ def _cell(ws, row: int, col: int, value, kind: str):
         c = ws.cell(row, col, float(value))
         c.number_format = "0.0"
     else:
-        c = ws.cell(row, col, value)
+        c = ws.cell(row, col, safe(value))
     return c
 
 
@@ -171,7 +181,7 @@ def daily_xlsx(report: dict, office_name: str = "") -> bytes:
     ws = wb.active
     ws.title = "Tổng hợp"
     ws.cell(1, 1, f"Báo cáo ngày {report['date']}").font = Font(bold=True, size=14)
-    ws.cell(2, 1, office_name)
+    ws.cell(2, 1, safe(office_name))
     keys = [k for k, _, _ in METRIC_COLUMNS]
     kinds = [kind for _, _, kind in METRIC_COLUMNS]
     office = flat(report["office"])

@@ -92,9 +92,14 @@ def daily(store, office: Office, day: str, now: float) -> dict:
     conn = store.reader()
     if day < today(office, now):
         saved = load_saved(conn, day)
-        if saved is not None:
+        if saved is not None and saved["day"].get("last_event_id") == last_event_id(conn, day):
             return {**saved, "live": False}
+        # Never summarised, or events arrived since (a late rating, the morning's expiries).
     return {**compute(conn, office, day, now), "live": True, "computed_at": now}
+
+
+def last_event_id(conn, day: str) -> int | None:
+    return conn.execute("SELECT MAX(id) FROM events WHERE day = ?", (day,)).fetchone()[0]
 
 
 def summarize(store, office: Office, days: Iterable[str], now: float | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import stats
@@ -219,7 +219,7 @@ def day_logs(draw):
     ]  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(day_logs())
 def test_breakdowns_add_up_to_the_office(events):
     r = stats.compute_day(events, TARGETS, START)
@@ -239,3 +239,23 @@ def test_breakdowns_add_up_to_the_office(events):
     for u in r["day"]["utilisation"]:
         assert 0 <= u["busy_s"] <= u["open_s"] + 1
         assert u["utilisation_pct"] is None or 0 <= u["utilisation_pct"] <= 100
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(["estimated_wait_s", "rating", "ahead", "kiosk", "x_rating"]),
+        st.one_of(
+            st.integers(-(10**6), 10**6),
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.text(),
+            st.none(),
+        ),
+    )
+)
+def test_number_fast_path_agrees_with_json(data):
+    raw = json.dumps(data, ensure_ascii=False)
+    for name in ("estimated_wait_s", "rating"):
+        want = data.get(name)
+        want = float(want) if isinstance(want, int | float) else None
+        assert stats._number(raw, name) == want

@@ -202,3 +202,38 @@ def test_live_shows_devices_when_a_tracker_exists(client, auth, onestop):
     onestop.devices["presence"] = Presence()
     live = client.get("/api/reports/live", headers=auth["supervisor"]).get_json()
     assert live["devices"][0]["name"] == "sanh-chinh" and live["devices"][0]["connected"]
+
+
+def test_exports_never_carry_formulas(client, auth, onestop, clock, kiosk):
+    onestop.users.add("=HYPERLINK(1)", "clerk", "secret123")
+    evil = {"Authorization": f"Bearer {onestop.users.new_token('=HYPERLINK(1)')}"}
+    clock.set("2026-11-30 08:00")
+    kiosk.take_ticket("hotich")
+    assert client.post("/api/counters/1/next", headers=evil).status_code == 200
+    clock.set("2026-12-01 08:00")
+    h = auth["supervisor"]
+    body = client.get("/api/tickets?date=2026-11-30&format=csv", headers=h).data.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in body and ",=HYPERLINK" not in body
+    wb = load_workbook(io.BytesIO(client.get("/api/reports/daily?date=2026-11-30&format=xlsx", headers=h).data))  # fmt: skip
+    cells = [c for row in wb["Theo cán bộ"].iter_rows(min_row=2) for c in row[:2]]
+    assert {c.value for c in cells} == {"'=HYPERLINK(1)"} and {c.data_type for c in cells} == {"s"}
+
+
+def test_stored_summary_is_not_served_once_stale(client, auth, clock, kiosk, counter, runner):
+    clock.set("2026-11-30 08:00")
+    t = kiosk.take_ticket("hotich")
+    counter.next(1)
+    counter.post(1, "finish")
+    clock.set("2026-11-30 17:30")
+    assert runner.invoke(args=["summarize"]).exit_code == 0
+    clock.set("2026-12-01 07:45")
+    h = auth["supervisor"]
+    r = client.get("/api/reports/daily?date=2026-11-30", headers=h).get_json()
+    assert r["live"] is False and r["office"]["ratings"]["4"] == 0
+    # The citizen rates from the status page the next morning: the event belongs to the 30th.
+    assert client.post(f"/api/tickets/{t['id']}/feedback", json={"rating": 4}).status_code == 201
+    r = client.get("/api/reports/daily?date=2026-11-30", headers=h).get_json()
+    assert r["live"] is True and r["office"]["ratings"]["4"] == 1
+    assert runner.invoke(args=["summarize", "--date", "2026-11-30"]).exit_code == 0
+    r = client.get("/api/reports/daily?date=2026-11-30", headers=h).get_json()
+    assert r["live"] is False and r["office"]["ratings"]["4"] == 1
