@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,19 @@ COUNT_KEYS = METRIC_KEYS[:6]
 SCOPES = ("services", "counters", "clerks", "hours")
 RATINGS = ("1", "2", "3", "4")
 DEFAULT_TARGET_S = 900
+FIELDS = ("id", "at", "day", "type", "ticket_id", "service", "counter", "clerk", "data")
+Row = tuple  # an event as a tuple in FIELDS order
+
+
+def as_rows(events: Iterable) -> list[Row]:
+    """Events as tuples in FIELDS order, sorted by id (tuples are read ~3x faster)."""
+    rows = list(events)
+    if rows and type(rows[0]) is not tuple:
+        rows = [tuple(e[f] for f in FIELDS) for e in rows]
+    ids = [r[0] for r in rows]
+    if ids != sorted(ids):
+        rows.sort(key=operator.itemgetter(0))
+    return rows
 
 
 _NUMBER_FIELD = {
@@ -80,7 +94,7 @@ def _pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100.0 * part / whole, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
     """What the log says about one ticket during its office day."""
 
@@ -111,50 +125,52 @@ class Ticket:
         return max(0.0, self.first_called_at - self.issued_at)
 
 
-def tickets_from_events(events: Iterable[Mapping]) -> dict[str, Ticket]:
+def tickets_from_events(events: Iterable) -> dict[str, Ticket]:
     """Replay the log (in id order) into one Ticket per ticket id."""
+    return _tickets(as_rows(events))
+
+
+def _tickets(rows: list[Row]) -> dict[str, Ticket]:
     out: dict[str, Ticket] = {}
-    for e in sorted(events, key=lambda e: (e["id"], e["at"])):
-        tid = e["ticket_id"]
+    for _, at, day, kind, tid, service, counter, clerk, data in rows:
         if not tid:
             continue
         t = out.get(tid)
         if t is None:
-            t = out[tid] = Ticket(id=tid, day=e["day"])
-        kind = e["type"]
-        at = float(e["at"])
+            t = out[tid] = Ticket(id=tid, day=day)
+        at = float(at)
         if kind == "issued":
             t.issued_at = at
-            t.service = e["service"]
-            t.estimate_s = _number(e["data"], "estimated_wait_s")
+            t.service = service
+            t.estimate_s = _number(data, "estimated_wait_s")
         elif kind == "called":
             if t.first_called_at is None:
                 t.first_called_at = at
-                t.first_counter = e["counter"]
-                t.first_clerk = e["clerk"]
+                t.first_counter = counter
+                t.first_clerk = clerk
             t.segment_start = at
-            t.segment_counter = e["counter"]
+            t.segment_counter = counter
         elif kind == "recalled":
             t.recalls += 1
         elif kind == "started":
             t.segment_start = at
         elif kind == "transferred":
-            t.transfers.append((e["service"], e["counter"], e["clerk"]))
+            t.transfers.append((service, counter, clerk))
             t.segment_start = None
         elif kind in ("finished", "no_show", "cancelled", "expired"):
             t.outcome = kind
             t.outcome_at = at
-            t.outcome_service = e["service"]
-            t.outcome_counter = e["counter"]
-            t.outcome_clerk = e["clerk"]
+            t.outcome_service = service
+            t.outcome_counter = counter
+            t.outcome_clerk = clerk
             if kind == "finished" and t.segment_start is not None:
                 t.service_s = max(0.0, at - t.segment_start)
         elif kind == "rated":
-            r = _number(e["data"], "rating")
+            r = _number(data, "rating")
             if r is not None and r in (1, 2, 3, 4):
                 t.rating = int(r)
-        if t.service is None and e["service"]:
-            t.service = e["service"]  # a log that starts mid-ticket still gets a procedure
+        if t.service is None and service:
+            t.service = service  # a log that starts mid-ticket still gets a procedure
     return out
 
 
@@ -203,7 +219,7 @@ def _hour(ts: float, day_start: float, day_starts_at: int) -> str:
 
 
 def compute_day(
-    events: Iterable[Mapping],
+    events: Iterable,
     targets: Mapping[str, int],
     day_start: float,
     day_starts_at: int = 0,
@@ -216,8 +232,8 @@ def compute_day(
     zone). `now`: for today, tickets still waiting longer than their target already count
     as missed.
     """
-    events = list(events)
-    tickets = tickets_from_events(events)
+    events = as_rows(events)
+    tickets = _tickets(events)
     office = Acc()
     scopes: dict[str, dict[str, Acc]] = {s: {} for s in SCOPES}
 
@@ -282,12 +298,12 @@ def compute_day(
     report = {"office": office.metrics()}
     for scope in SCOPES:
         report[scope] = [{"key": k, **scopes[scope][k].metrics()} for k in sorted(scopes[scope])]
-    report["day"] = day_figures(events, tickets, day_start, day_starts_at, now)
+    report["day"] = _day_figures(events, tickets, day_start, day_starts_at, now)
     return report
 
 
 def _counter_busy(
-    events: list[Mapping], now: float | None = None
+    events: list[Row], now: float | None = None
 ) -> dict[int, list[tuple[float, float]]]:
     """Per counter, the intervals it held a ticket (call -> finish/no-show/transfer/...).
 
@@ -295,20 +311,18 @@ def _counter_busy(
     """
     busy: dict[int, list[tuple[float, float]]] = {}
     holding: dict[int, tuple[str, float]] = {}
-    for e in events:
-        c = e["counter"]
-        if c is None or not e["ticket_id"]:
+    for _, at, _, kind, tid, _, c, _, _ in events:
+        if c is None or not tid:
             continue
-        kind = e["type"]
         if kind == "called":
             held = holding.pop(c, None)
             if held is not None:  # a call while holding one: the old one ended then
-                busy.setdefault(c, []).append((held[1], float(e["at"])))
-            holding[c] = (e["ticket_id"], float(e["at"]))
+                busy.setdefault(c, []).append((held[1], float(at)))
+            holding[c] = (tid, float(at))
         elif kind in ("finished", "no_show", "transferred", "cancelled", "expired"):
             held = holding.get(c)
-            if held is not None and held[0] == e["ticket_id"]:
-                busy.setdefault(c, []).append((held[1], float(e["at"])))
+            if held is not None and held[0] == tid:
+                busy.setdefault(c, []).append((held[1], float(at)))
                 del holding[c]
     if now is not None:
         for c, (_, since) in holding.items():
@@ -317,14 +331,23 @@ def _counter_busy(
 
 
 def day_figures(
-    events: list[Mapping],
+    events: Iterable,
     tickets: Mapping[str, Ticket],
     day_start: float,
     day_starts_at: int,
     now: float | None = None,
 ) -> dict:
     """Peak hour, longest queue and counter utilisation of one day."""
-    events = sorted(events, key=lambda e: (e["id"], e["at"]))
+    return _day_figures(as_rows(events), tickets, day_start, day_starts_at, now)
+
+
+def _day_figures(
+    events: list[Row],
+    tickets: Mapping[str, Ticket],
+    day_start: float,
+    day_starts_at: int,
+    now: float | None,
+) -> dict:
     per_hour: dict[str, int] = {}
     for t in tickets.values():
         if t.issued_at is not None:
@@ -335,28 +358,26 @@ def day_figures(
     # Longest queue: replay who is waiting (issued or transferred, not yet called or gone).
     waiting: set[str] = set()
     longest, longest_at = 0, None
-    for e in events:
-        tid, kind = e["ticket_id"], e["type"]
+    for _, at, _, kind, tid, _, _, _, _ in events:
         if not tid:
             continue
         if kind in ("issued", "transferred"):
             waiting.add(tid)
             if len(waiting) > longest:
-                longest, longest_at = len(waiting), float(e["at"])
+                longest, longest_at = len(waiting), float(at)
         elif kind in ("called", "cancelled", "expired", "no_show", "finished"):
             waiting.discard(tid)
 
     busy = _counter_busy(events, now)
     paused: dict[int, list[tuple[float, float]]] = {}
     pause_start: dict[int, float] = {}
-    for e in events:
-        c = e["counter"]
+    for _, at, _, kind, _, _, c, _, _ in events:
         if c is None:
             continue
-        if e["type"] == "counter_paused":
-            pause_start.setdefault(c, float(e["at"]))
-        elif e["type"] == "counter_resumed" and c in pause_start:
-            paused.setdefault(c, []).append((pause_start.pop(c), float(e["at"])))
+        if kind == "counter_paused":
+            pause_start.setdefault(c, float(at))
+        elif kind == "counter_resumed" and c in pause_start:
+            paused.setdefault(c, []).append((pause_start.pop(c), float(at)))
     utilisation = []
     for c in sorted(busy):
         spans = busy[c]
@@ -378,7 +399,7 @@ def day_figures(
         )
     return {
         # Lets a stored summary tell that events were logged after it (e.g. a late rating).
-        "last_event_id": max((e["id"] for e in events), default=None),
+        "last_event_id": events[-1][0] if events else None,
         "peak_hour": peak_hour,
         "peak_hour_issued": per_hour.get(peak_hour, 0) if peak_hour else 0,
         "longest_queue": longest,
@@ -402,6 +423,6 @@ def counters_per_hour(
     return {h: len(seen[h]) for h in sorted(seen)}
 
 
-def ticket_times(events: Iterable[Mapping]) -> dict[str, tuple[float | None, float | None]]:
+def ticket_times(events: Iterable) -> dict[str, tuple[float | None, float | None]]:
     """ticket id -> (wait_s, service_s) exactly as the summaries count them."""
     return {tid: (t.wait_s, t.service_s) for tid, t in tickets_from_events(events).items()}

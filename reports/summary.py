@@ -11,14 +11,16 @@ from core import staffing, stats
 from core.model import Office
 from core.timeutil import day_bounds, office_day
 
-EVENT_COLUMNS = "id, at, day, type, ticket_id, service, counter, clerk, data"
+EVENT_COLUMNS = ", ".join(stats.FIELDS)
 SCOPE_OF = {"services": "service", "counters": "counter", "clerks": "clerk", "hours": "hour"}
 STAFFING_WINDOW_DAYS = 28
 
 
-def load_events(conn, day: str) -> list:
-    """Every event of one office day, in log order (rows readable by column name)."""
-    return conn.execute(
+def load_events(conn, day: str) -> list[tuple]:
+    """Every event of one office day, in log order, as tuples in core.stats.FIELDS order."""
+    cur = conn.cursor()
+    cur.row_factory = None  # plain tuples: a busy day has thousands of rows
+    return cur.execute(
         f"SELECT {EVENT_COLUMNS} FROM events WHERE day = ? ORDER BY id", (day,)
     ).fetchall()
 

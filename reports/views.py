@@ -32,7 +32,8 @@ bp = Blueprint(
     static_url_path="/reports/static",
 )
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+NUMBER_RE = re.compile(r"[0-9]{1,6}")
 FORMATS = ("json", "csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A finished ticket is offered for rating on the counter's tablet for this long.
@@ -61,7 +62,7 @@ def parse_date(value: str | None, name: str = "date") -> str:
     if value is None or value == "":
         return today()
     try:
-        if not DATE_RE.match(value):
+        if not DATE_RE.fullmatch(value):
             raise ValueError
         day = dt.date.fromisoformat(value).isoformat()
     except ValueError:
@@ -136,7 +137,7 @@ def log_filters() -> dict:
             raise BadRequest(f"No procedure {service!r}.", "invalid_service")
     counter = args.get("counter") or None
     if counter is not None:
-        if not counter.isdigit() or len(counter) > 6:
+        if not NUMBER_RE.fullmatch(counter):
             raise BadRequest("'counter' must be a counter number.", "invalid_counter")
         counter = int(counter)
     status = args.get("status") or None
@@ -178,7 +179,7 @@ def api_live():
 def api_trend():
     last = parse_date(request.args.get("end"), "end")
     days = request.args.get("days", "30")
-    if not days.isdigit() or not 1 <= int(days) <= TREND_MAX_DAYS:
+    if not NUMBER_RE.fullmatch(days) or not 1 <= int(days) <= TREND_MAX_DAYS:
         raise BadRequest(f"'days' must be 1 to {TREND_MAX_DAYS}.", "invalid_days")
     rows = summary.trend(ext().store, office(), last, now(), int(days))
     return jsonify({"end": last, "days": int(days), "trend": rows})

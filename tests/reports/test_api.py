@@ -58,6 +58,11 @@ def test_roles(client, auth, url):
         ("/api/reports/trend?days=0", "invalid_days"),
         ("/api/reports/trend?days=abc", "invalid_days"),
         ("/api/reports/staffing?date=%00", "invalid_date"),
+        ("/api/reports/daily?date=2026-11-30%0A", "invalid_date"),
+        ("/api/reports/daily?date=２０２６-11-30", "invalid_date"),
+        ("/api/tickets?counter=²", "invalid_counter"),
+        ("/api/reports/trend?days=²", "invalid_days"),
+        ("/api/reports/trend?end=2026-02-30", "invalid_date"),
     ],
 )
 def test_bad_input_is_a_400_json(client, auth, onestop, url, code):
