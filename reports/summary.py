@@ -136,11 +136,24 @@ def trend(store, office: Office, last: str, now: float, days: int = 30) -> list[
             (first, last),
         )
     }
-    active = set(days_with_events(conn, first, last))
+    last_ids = dict(
+        conn.execute(
+            "SELECT day, MAX(id) FROM events WHERE day BETWEEN ? AND ? GROUP BY day", (first, last)
+        ).fetchall()
+    )
+    stored_ids = {
+        r[0]: json.loads(r[1]).get("last_event_id")
+        for r in conn.execute(
+            "SELECT day, metrics FROM summaries WHERE scope = 'day' AND day BETWEEN ? AND ?",
+            (first, last),
+        )
+    }
+    active = set(last_ids)
     current = today(office, now)
     out = []
     for day in date_range(first, last):
-        if day in stored and day < current:
+        fresh = stored_ids.get(day) == last_ids.get(day)
+        if day in stored and day < current and fresh:
             m = stored[day]
         elif day in active:
             m = compute(conn, office, day, now)["office"]

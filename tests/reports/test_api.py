@@ -239,6 +239,8 @@ def test_stored_summary_is_not_served_once_stale(client, auth, clock, kiosk, cou
     assert client.post(f"/api/tickets/{t['id']}/feedback", json={"rating": 4}).status_code == 201
     r = client.get("/api/reports/daily?date=2026-11-30", headers=h).get_json()
     assert r["live"] is True and r["office"]["ratings"]["4"] == 1
+    trend = client.get("/api/reports/trend?days=2", headers=h).get_json()["trend"]
+    assert trend[0]["date"] == "2026-11-30" and trend[0]["ratings"]["4"] == 1
     assert runner.invoke(args=["summarize", "--date", "2026-11-30"]).exit_code == 0
     r = client.get("/api/reports/daily?date=2026-11-30", headers=h).get_json()
     assert r["live"] is False and r["office"]["ratings"]["4"] == 1
