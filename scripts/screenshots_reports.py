@@ -66,6 +66,12 @@ def main(out: Path) -> None:
             page.goto(f"{base}/supervisor/print?date={DAY}")
             page.set_viewport_size({"width": 900, "height": 1200})
             page.screenshot(path=out / "report-print.png", full_page=True)
+            # The counter tablet right after the clerk of counter 1 presses Finish.
+            app.extensions["onestop"].queue.finish(1, clerk="hoa.tt")
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.goto(base + "/rate/1")
+            page.wait_for_selector("#ask:not([hidden])")
+            page.screenshot(path=out / "report-rate.png")
             browser.close()
     finally:
         server.shutdown()

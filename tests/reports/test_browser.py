@@ -102,3 +102,32 @@ def test_print_page_fits_one_a4_sheet(page, server):
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     assert pages == 1
     assert page.errors == []
+
+
+def test_rating_tablet_after_finish(page, server):
+    clerk = {"Authorization": f"Bearer {server.token('hoa', 'clerk')}"}
+    page.goto(server.url + "/rate/4")
+    page.wait_for_selector("#rate[data-screen=idle]")
+    t = requests.post(server.url + "/api/tickets", json={"service": "vhxh"}, timeout=10).json()[
+        "ticket"
+    ]
+    # The simulated day may have left counter 4 on a break.
+    assert requests.post(server.url + "/api/counters/4/resume", headers=clerk, timeout=10).ok
+    while True:  # counter 4 may hold simulated tickets: call until ours comes up
+        got = requests.post(server.url + "/api/counters/4/next", headers=clerk, timeout=10)
+        assert got.status_code == 200
+        if got.json()["ticket"]["id"] == t["id"]:
+            break
+    assert requests.post(server.url + "/api/counters/4/finish", headers=clerk, timeout=10).ok
+    page.wait_for_selector("#ask:not([hidden])", timeout=10000)
+    assert page.inner_text("#ask-number") == t["number"]
+    assert int(page.inner_text("#ask-left")) <= 30
+    page.click("button.face.f3")
+    page.wait_for_selector("#thanks:not([hidden])")
+    page.wait_for_timeout(500)
+    rated = requests.get(f"{server.url}/api/tickets/{t['id']}", timeout=10).json()["ticket"]
+    assert rated["rating"] == 3
+    page.wait_for_selector("#rate[data-screen=idle]", timeout=6000)
+    page.wait_for_timeout(2500)  # the next poll must not ask about the same ticket again
+    assert page.get_attribute("#rate", "data-screen") == "idle"
+    assert page.errors == []
