@@ -58,8 +58,6 @@ class QueueService:
         self._day: str | None = None
         self.sync_office()
 
-    # -- wiring ---------------------------------------------------------------------------
-
     def subscribe(self, fn: Subscriber) -> None:
         """Call fn(event_name, payload) after each commit, in commit order."""
         self._subscribers.append(fn)
@@ -118,8 +116,15 @@ class QueueService:
                     " services=excluded.services, active=1",
                     (c.number, c.name, json.dumps(list(c.services))),
                 )
+            self._roll_day(conn, self.clock())
 
-    # -- helpers inside a transaction -------------------------------------------------------
+    def _ensure_today(self) -> None:
+        """Before a read: if the office day changed since the last write, roll it now."""
+        today = office_day(self.clock(), self.office.tz, self.office.day_starts_at)
+        if self._day != today:
+            with self.store.lock:
+                with self.store.write() as conn:
+                    self._roll_day(conn, self.clock())
 
     def _event(self, conn, now, type_, ticket=None, counter=None, clerk=None, **data) -> None:
         day = (
@@ -182,8 +187,6 @@ class QueueService:
         if not counter["ticket_id"]:
             raise Conflict(f"Counter {counter['number']} has no ticket now.", "no_current_ticket")
         return self._ticket_row(conn, counter["ticket_id"])
-
-    # -- views (plain dicts, the API's objects) ---------------------------------------------
 
     def _open_counters(self, conn, service: str) -> int:
         n = 0
@@ -304,10 +307,9 @@ class QueueService:
             "recent": self._recent(conn),
         }
 
-    # -- reads -------------------------------------------------------------------------------
-
     def snapshot(self) -> dict:
         """The whole live state a display needs, with the seq it corresponds to."""
+        self._ensure_today()
         conn = self.store.reader()
         # One read transaction so seq and state agree.
         conn.execute("BEGIN")
@@ -324,6 +326,7 @@ class QueueService:
 
     def services(self, now: float | None = None) -> list[dict]:
         now = self.clock() if now is None else now
+        self._ensure_today()
         conn = self.store.reader()
         waiting = self._waiting(conn)
         out = []
@@ -367,8 +370,6 @@ class QueueService:
             (*services, limit),
         ).fetchall()
         return [self._ticket_view(conn, r) for r in rows]
-
-    # -- writes ------------------------------------------------------------------------------
 
     def issue(
         self,

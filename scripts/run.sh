@@ -28,4 +28,4 @@ One-Stop Queue is starting on $base  (Ctrl+C stops it)
 
 MSG
 exec .venv/bin/gunicorn --worker-class gthread --threads 64 -w 1 -b "$HOST:$PORT" \
-  --access-logfile - --graceful-timeout 5 wsgi:app
+  --access-logfile - --graceful-timeout 5 --no-control-socket wsgi:app

@@ -10,7 +10,7 @@ dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core)
-[ $dev = 1 ] && apt_pkgs+=(chromium sox)
+[ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

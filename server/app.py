@@ -95,6 +95,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     cli.init_app(app)
 
+    import kiosk
+    import printer
+
+    links = kiosk.init_app(app, ext)
+    printer.init_app(app, ext, url_for=links.ticket_url)
+    from display import voice_views
+
+    voice_views.init_app(app, ext)
+
     import reports
 
     reports.init_app(app)

@@ -8,6 +8,8 @@ from flask import Flask, current_app
 from core.errors import QueueError
 from core.users import ROLES
 
+from . import settings as settings_mod
+
 
 def ext():
     return current_app.extensions["onestop"]
@@ -79,6 +81,26 @@ def init_app(app: Flask) -> None:
         """List users."""
         for u in ext().users.list():
             click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'disabled'}")
+
+    @app.cli.group("config")
+    def config():
+        """The office configuration."""
+
+    @config.command("check")
+    def config_check():
+        """Check the config file (start-up stops on any error) and summarise it."""
+        s = ext().settings
+        click.echo(f"{s.path}: OK")
+        click.echo(f"  {s.office.name}; hours enforced: {s.office.enforce_hours}")
+        for svc in s.office.services:
+            click.echo(f"  {svc.prefix}  {svc.code:<12} {svc.name}")
+        for c in s.office.counters:
+            click.echo(f"  {c.name}: {', '.join(c.services)}")
+
+    @config.command("schema")
+    def config_schema():
+        """Print every setting with its type, default and meaning (Markdown)."""
+        click.echo(settings_mod.schema_markdown())
 
     @app.cli.group("day")
     def day():

@@ -3,7 +3,7 @@
 The file is `config/site.toml` unless ONESTOP_CONFIG names another. Scalar settings can
 be overridden by environment variables named ONESTOP_<SECTION>_<KEY> (for example
 ONESTOP_PRINTER_TYPE=none). A bad file stops start-up with ConfigError naming the file,
-the key and the reason. `python -m server.settings` prints the schema as Markdown.
+the key and the reason. `flask config schema` prints the schema as Markdown.
 """
 
 from __future__ import annotations
@@ -140,6 +140,15 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             bool, False, "Also play calls on the server's own audio output."
         ),
         "player": Setting(str, "aplay", "Command used for server playback."),
+        "mp3_player": Setting(str, "mpg123 -q", "Command used for server playback of MP3."),
+        "dialect": Setting(
+            str,
+            "north",
+            "Number words: north (linh, nghìn) or south (lẻ, ngàn).",
+            choices=("north", "south"),
+        ),
+        "gtts_interval_s": Setting(float, 1.0, "Least time between two gTTS requests."),
+        "espeak_speed": Setting(int, 140, "espeak-ng speaking rate in words per minute."),
     },
     "display": {
         "recent_calls": Setting(int, 8, "How many past calls the lobby shows."),
@@ -453,7 +462,3 @@ def schema_markdown() -> str:
         for k, s in schema.items():
             row(f"[[{sec}]].{k}", s)
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(schema_markdown())

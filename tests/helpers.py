@@ -126,7 +126,7 @@ class LiveServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads",
              str(threads), "-w", "1", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout",
-             "2", "wsgi:app"],
+             "2", "--no-control-socket", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=logf, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 30

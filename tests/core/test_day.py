@@ -82,3 +82,22 @@ def test_opening_hours_enforced(tmp_path, when, code, open_):
 def test_demo_takes_tickets_at_night(tmp_path):
     q = make(tmp_path, Clock("2026-12-06 23:30"))  # Sunday night, enforce_hours = false
     assert q.issue("datdai")[0]["number"] == "C001"
+
+
+def test_reads_after_midnight_do_not_show_yesterdays_queue(tmp_path):
+    clock = Clock("2026-11-30 16:00")
+    q = make(tmp_path, clock)
+    q.issue("hotich")
+    clock.set("2026-12-01 07:00")
+    assert q.snapshot()["waiting"]["hotich"] == 0
+    assert [s["waiting"] for s in q.services() if s["code"] == "hotich"] == [0]
+
+
+def test_restart_on_a_new_day_expires_what_was_left(tmp_path):
+    clock = Clock("2026-11-30 16:00")
+    q = make(tmp_path, clock)
+    t, _ = q.issue("hotich")
+    q.store.close()
+    clock.set("2026-12-01 07:00")
+    q2 = make(tmp_path, clock)
+    assert q2.ticket(t["id"])["status"] == "expired"

@@ -48,3 +48,10 @@ def test_secret_key_is_generated_once_and_kept(app, tmp_path):
     key_file = tmp_path / "data" / "secret_key"
     assert key_file.exists() and oct(key_file.stat().st_mode)[-3:] == "600"
     assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+
+
+def test_config_check_and_schema(runner):
+    r = runner.invoke(args=["config", "check"])
+    assert r.exit_code == 0 and "A  hotich" in r.output and "Quầy 3" in r.output
+    r = runner.invoke(args=["config", "schema"])
+    assert "`office.enforce_hours` | true or false | True" in r.output

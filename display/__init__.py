@@ -1,0 +1,1 @@
+"""Lobby display and its voice announcer."""

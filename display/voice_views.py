@@ -1,0 +1,103 @@
+"""The `voice` blueprint (/voice): cached audio segments, the player's settings, its script."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, Flask, current_app, jsonify, redirect, send_file
+
+from server.errors import error_response
+from server.settings import ConfigError
+
+from .voice import CHIME_URL, URL_PREFIX, VoiceService
+
+bp = Blueprint(
+    "voice", __name__, url_prefix="/voice", static_folder="voice_static", static_url_path="/static"
+)
+
+KNOWN_ENGINES = ("gtts", "espeak", "espeak-ng")
+KNOWN_LANGUAGES = ("vi", "en")
+AUDIO_MAX_AGE = 365 * 24 * 3600  # a file's name is a hash of what it says: never changes
+
+
+def service() -> VoiceService:
+    return current_app.extensions["onestop"].devices["voice"]
+
+
+@bp.get("/audio/<string:name>")
+def audio(name: str):
+    """One cached segment; a segment still being rendered is waited for a few seconds."""
+    voice = service()
+    path = voice.cache.path(name)
+    if path is None:
+        return error_response("unknown_audio", "No such audio file.", 404)
+    if not voice.cache.has(name):
+        seg = voice.promised_segment(name)
+        if seg is None or not voice.wait_for(name):
+            best = voice.best(seg) if seg else None
+            if best:  # the promised engine failed, another one has it
+                return redirect(URL_PREFIX + best, code=302)
+            return error_response("audio_not_ready", "This segment could not be rendered.", 404)
+    mimetype = "audio/mpeg" if name.endswith(".mp3") else "audio/wav"
+    resp = send_file(path, mimetype=mimetype, max_age=AUDIO_MAX_AGE, conditional=True)
+    resp.headers["Cache-Control"] = f"public, max-age={AUDIO_MAX_AGE}, immutable"
+    return resp
+
+
+@bp.get("/config")
+def config():
+    """What the browser player needs: whether to speak, how often, the chime."""
+    voice = service()
+    return jsonify({"enabled": voice.active, "repeat": voice.repeat, "chime": CHIME_URL,
+                    "languages": list(voice.cfg.languages)})  # fmt: skip
+
+
+def _check(settings) -> None:
+    voice = settings["voice"]
+    where = settings.path
+    for i, name in enumerate(voice["engines"]):
+        if name not in KNOWN_ENGINES:
+            raise ConfigError(
+                where, f"voice.engines[{i}]", f"unknown engine {name!r} (gtts, espeak)"
+            )
+    for i, lang in enumerate(voice["languages"]):
+        if lang not in KNOWN_LANGUAGES:
+            raise ConfigError(where, f"voice.languages[{i}]", f"unknown language {lang!r} (vi, en)")
+    if voice["repeat"] < 1 or voice["repeat"] > 5:
+        raise ConfigError(where, "voice.repeat", "must be 1 to 5")
+    for lang in voice["languages"]:
+        template = voice[f"template_{lang}"]
+        try:
+            template.format(number="A 1", counter="1")
+        except (KeyError, IndexError, ValueError) as e:
+            raise ConfigError(where, f"voice.template_{lang}",
+                              f"only {{number}} and {{counter}} may be used ({e})") from None  # fmt: skip
+
+
+def _autostart() -> bool:
+    """Warm in the background when serving (gunicorn, flask run), not in other CLI commands."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.info_name == "run"
+
+
+def init_app(app: Flask, ext) -> VoiceService:
+    """Build the voice service, make it the queue's announcer, serve its files."""
+    _check(ext.settings)
+    voice = VoiceService(ext.settings, ext.data_dir)
+    voice.record = ext.queue.record
+    if ext.settings["voice"]["server_playback"]:
+        from .audio_player import AudioPlayer
+
+        v = ext.settings["voice"]
+        chime = bp.static_folder and f"{bp.static_folder}/chime.wav"
+        voice.player = AudioPlayer(v["player"], v["mp3_player"], chime=chime)
+    ext.queue.announcer = voice
+    ext.queue.subscribe(voice.on_event)
+    ext.health["voice"] = voice.health
+    ext.devices["voice"] = voice
+    app.register_blueprint(bp)
+    from . import voice_cli
+
+    voice_cli.init_app(app)
+    if ext.settings["voice"]["warm_on_start"] and voice.active and _autostart():
+        voice.start_warming()
+    return voice

@@ -1,0 +1,384 @@
+// The touch kiosk: one tap on a procedure issues one ticket, shows it, then starts over.
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("kiosk-data").textContent);
+  var T = {
+    vi: {
+      choose: "Chạm vào thủ tục để lấy số thứ tự",
+      priority_ask: "Tôi thuộc diện ưu tiên",
+      priority_pick: "Chọn đối tượng ưu tiên:",
+      priority_on: "Lấy số ưu tiên",
+      priority: "Ưu tiên",
+      cancel: "Huỷ",
+      issuing: "Đang lấy số…",
+      your_number: "Số thứ tự của bạn",
+      ahead: "Số người chờ trước bạn",
+      wait: "Thời gian chờ dự kiến",
+      waiting_n: function (n) { return "Đang chờ: " + n + " người"; },
+      scan: "Quét mã để theo dõi lượt trên điện thoại",
+      done: "Xong",
+      back: "Quay lại",
+      closed: "Ngoài giờ tiếp nhận",
+      hours: "Giờ tiếp nhận",
+      next_up: "Sắp đến lượt",
+      minutes: function (m) { return "khoảng " + m + " phút"; },
+      wait_about: function (w) { return "Chờ " + w; },
+      hours_n: function (h) { return "khoảng " + h + " giờ"; },
+      print_pending: "Đang in phiếu…",
+      print_printed: "Vui lòng nhận phiếu bên dưới.",
+      print_failed: "Máy in gặp sự cố. Vui lòng liên hệ cán bộ tại quầy và đọc số thứ tự này (hoặc chụp ảnh màn hình).",
+      print_disabled: "Vui lòng ghi nhớ số thứ tự hoặc quét mã QR.",
+      offline: "Không kết nối được máy chủ. Đang thử lại…",
+      retrying: "Không kết nối được máy chủ. Đang thử lại lần {n}…",
+      closed_err: "Thủ tục này hiện không tiếp nhận hồ sơ.",
+      exhausted: "Đã hết số thứ tự của thủ tục này trong hôm nay. Vui lòng liên hệ cán bộ.",
+      failed: "Không lấy được số. Vui lòng liên hệ cán bộ.",
+    },
+    en: {
+      choose: "Tap a procedure to take a number",
+      priority_ask: "I am entitled to priority",
+      priority_pick: "Choose your priority group:",
+      priority_on: "Priority ticket",
+      priority: "Priority",
+      cancel: "Cancel",
+      issuing: "Taking your number…",
+      your_number: "Your number",
+      ahead: "People ahead of you",
+      wait: "Estimated wait",
+      waiting_n: function (n) { return n === 1 ? "1 person waiting" : n + " people waiting"; },
+      scan: "Scan to follow your turn on your phone",
+      done: "Done",
+      back: "Back",
+      closed: "Not receiving now",
+      hours: "Hours",
+      next_up: "You are next",
+      minutes: function (m) { return "about " + m + " min"; },
+      wait_about: function (w) { return "Wait " + w; },
+      hours_n: function (h) { return "about " + h + " h"; },
+      print_pending: "Printing your ticket…",
+      print_printed: "Please take your ticket below.",
+      print_failed: "The printer has a problem. Please ask staff at the counter and show this number (or take a photo of the screen).",
+      print_disabled: "Please remember your number or scan the QR code.",
+      offline: "Cannot reach the server. Retrying…",
+      retrying: "Cannot reach the server. Retrying (attempt {n})…",
+      closed_err: "This procedure is not receiving dossiers now.",
+      exhausted: "All numbers of this procedure are used today. Please ask staff.",
+      failed: "Could not take a number. Please ask staff.",
+    },
+  };
+
+  var ISSUE_TIMEOUT_MS = 8000;
+  var lang = data.lang;
+  var services = data.services;
+  var priority = null; // index of the chosen priority group, or null
+  var intent = null; // {code, key, priority}: one tap-intent, one Idempotency-Key
+  var attempts = 0;
+  var retryTimer = null;
+  var countdown = null;
+  var printPoll = null;
+  var offlineReasons = {};
+
+  function $(id) { return document.getElementById(id); }
+  function t(key) { return T[lang][key]; }
+
+  function newKey() {
+    // crypto.randomUUID needs a secure context; the kiosk may run on plain http on the LAN.
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function waitText(seconds, ahead) {
+    if (ahead === 0) return t("next_up");
+    if (seconds === null || seconds === undefined) return "—";
+    var m = Math.max(1, Math.ceil(seconds / 60));
+    return m >= 120 ? t("hours_n")(Math.floor(m / 60)) : t("minutes")(m);
+  }
+
+  function other(l) { return l === "vi" ? "en" : "vi"; }
+  function svcName(s, l) { return l === "en" ? (s.name_en || s.name) : s.name; }
+
+  function show(id) {
+    ["busy", "result", "error"].forEach(function (x) { $(x).hidden = x !== id; });
+    $("start").setAttribute("aria-hidden", id ? "true" : "false");
+  }
+
+  function setOffline(reason, on) {
+    if (on) offlineReasons[reason] = true; else delete offlineReasons[reason];
+    var box = $("offline");
+    box.hidden = Object.keys(offlineReasons).length === 0;
+    box.textContent = t("offline");
+  }
+
+  function renderServices() {
+    var box = $("services");
+    box.textContent = "";
+    services.forEach(function (s) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "svc" + (s.open ? "" : " closed") + (priority !== null ? " prio" : "");
+      b.dataset.code = s.code;
+      b.disabled = !s.open;
+      var badge = document.createElement("span");
+      badge.className = "svc-prefix";
+      badge.textContent = s.prefix;
+      var name = document.createElement("span");
+      name.className = "svc-name";
+      name.textContent = svcName(s, lang);
+      var sub = document.createElement("span");
+      sub.className = "svc-sub";
+      sub.textContent = svcName(s, other(lang));
+      var info = document.createElement("span");
+      info.className = "svc-info";
+      var line2 = document.createElement("span");
+      line2.className = "svc-info2";
+      if (s.open) {
+        info.textContent = t("waiting_n")(s.waiting);
+        line2.textContent = s.waiting === 0 ? t("next_up") : t("wait_about")(waitText(s.estimated_wait_s, s.waiting));
+      } else {
+        info.textContent = t("closed");
+        line2.textContent = t("hours") + ": " + (s["hours_" + lang] || "—");
+      }
+      b.append(badge, name, sub, info, line2);
+      box.appendChild(b);
+    });
+  }
+
+  function renderPriority() {
+    var list = $("priority-list");
+    list.textContent = "";
+    data.priority[lang].forEach(function (label, i) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "prio-choice";
+      b.dataset.index = String(i);
+      b.textContent = label;
+      list.appendChild(b);
+    });
+    var on = priority !== null;
+    $("priority-on").hidden = !on;
+    $("priority-toggle").hidden = on;
+    if (on) $("priority-label").textContent = t("priority_on") + ": " + data.priority[lang][priority];
+  }
+
+  function translate() {
+    document.documentElement.lang = lang;
+    $("office-name").textContent = data.office[lang];
+    document.querySelectorAll("[data-t]").forEach(function (el) {
+      var v = T[lang][el.dataset.t];
+      if (typeof v === "string") el.textContent = v;
+    });
+    document.querySelectorAll("button.lang").forEach(function (b) {
+      b.setAttribute("aria-pressed", b.dataset.lang === lang ? "true" : "false");
+    });
+    renderServices();
+    renderPriority();
+    if (!$("offline").hidden) $("offline").textContent = t("offline");
+  }
+
+  function refresh() {
+    return fetch("/api/services", { cache: "no-store" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        var hours = {};
+        services.forEach(function (s) { hours[s.code] = s; });
+        services = body.services.map(function (s) {
+          var old = hours[s.code] || {};
+          s.hours_vi = old.hours_vi; s.hours_en = old.hours_en;
+          return s;
+        });
+        setOffline("services", false);
+        renderServices();
+      })
+      .catch(function () { setOffline("services", true); });
+  }
+
+  var refreshTimer = null;
+  function refreshSoon() {
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(function () { refreshTimer = null; refresh(); }, 150);
+  }
+
+  function tap(code) {
+    if (intent) return; // a second tap of the same intent: the first request stands
+    intent = { code: code, key: newKey(), priority: priority !== null };
+    attempts = 0;
+    $("busy-retry").hidden = true;
+    $("busy-cancel").hidden = true;
+    show("busy");
+    issue();
+  }
+
+  function issue() {
+    attempts += 1;
+    var sent = intent;
+    // A server that accepts the connection but never answers counts as unreachable too.
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, ISSUE_TIMEOUT_MS);
+    fetch("/api/tickets", {
+      method: "POST",
+      signal: abort.signal,
+      headers: { "Content-Type": "application/json", "Idempotency-Key": sent.key },
+      body: JSON.stringify({ service: sent.code, priority: sent.priority, kiosk: data.kiosk }),
+    })
+      .then(function (r) {
+        return r.json().then(function (body) { return { status: r.status, body: body }; },
+          function () { return { status: r.status, body: null }; });
+      })
+      .then(function (res) {
+        clearTimeout(timer);
+        if (intent !== sent) return;
+        if (res.status >= 500 || !res.body) throw new Error("server " + res.status);
+        setOffline("issue", false);
+        if (res.status === 200 || res.status === 201) showResult(res.body.ticket);
+        else showError(res.body.error || {});
+      })
+      .catch(function () {
+        clearTimeout(timer);
+        if (intent !== sent) return;
+        // Unreachable: say so and retry with the same key, so a ticket the server did
+        // create before the connection dropped is returned, never duplicated.
+        setOffline("issue", true);
+        $("busy-retry").hidden = false;
+        $("busy-retry").textContent = t("retrying").replace("{n}", attempts);
+        $("busy-cancel").hidden = false;
+        retryTimer = setTimeout(issue, Math.min(5000, 1000 * attempts));
+      });
+  }
+
+  function showError(err) {
+    var msg = err.code === "service_closed" ? t("closed_err")
+      : err.code === "numbers_exhausted" ? t("exhausted") : t("failed");
+    $("e-text").textContent = msg;
+    show("error");
+    refresh();
+    startCountdown(Math.max(5, data.return_after_s), null);
+  }
+
+  function showResult(ticket) {
+    var s = services.filter(function (x) { return x.code === ticket.service; })[0] || {};
+    $("r-number").textContent = ticket.number;
+    $("r-service").textContent = svcName(s, lang) || ticket.service;
+    $("r-priority").hidden = !ticket.priority;
+    $("r-ahead").textContent = ticket.position === null ? "—" : String(ticket.position);
+    $("r-wait").textContent = waitText(ticket.estimated_wait_s, ticket.position);
+    $("r-qr").src = "/t/" + encodeURIComponent(ticket.id) + "/qr.svg";
+    $("result").dataset.ticket = ticket.id;
+    setPrint("pending");
+    show("result");
+    pollPrint(ticket.id, 0);
+    startCountdown(data.return_after_s, ticket.id);
+  }
+
+  function setPrint(state) {
+    var p = $("r-print");
+    p.dataset.state = state;
+    p.textContent = t("print_" + (state === "unknown" ? "failed" : state));
+  }
+
+  function pollPrint(id, n) {
+    fetch("/api/tickets/" + encodeURIComponent(id) + "/print", { cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if ($("result").dataset.ticket !== id) return;
+        var st = body.print.status;
+        // Still pending after a long wait: tell the citizen to ask staff all the same.
+        if (st === "pending" && n >= 60) st = "unknown";
+        setPrint(st);
+        if (st === "pending") {
+          printPoll = setTimeout(function () { pollPrint(id, n + 1); }, 250);
+        } else if (st === "failed" || st === "unknown") {
+          // Give the citizen time to read the number, scan the code or call staff.
+          startCountdown(Math.max(30, data.return_after_s * 3), id);
+        }
+      })
+      .catch(function () {
+        if ($("result").dataset.ticket === id && n < 60) {
+          printPoll = setTimeout(function () { pollPrint(id, n + 1); }, 1000);
+        }
+      });
+  }
+
+  function startCountdown(seconds, id) {
+    clearInterval(countdown);
+    var left = seconds;
+    $("r-count").textContent = "(" + left + ")";
+    countdown = setInterval(function () {
+      left -= 1;
+      $("r-count").textContent = "(" + left + ")";
+      if (left <= 0) reset();
+    }, 1000);
+  }
+
+  function reset() {
+    clearInterval(countdown);
+    clearTimeout(retryTimer);
+    clearTimeout(printPoll);
+    intent = null;
+    priority = null;
+    $("result").dataset.ticket = "";
+    setOffline("issue", false);
+    show(null);
+    $("priority-panel").hidden = true;
+    $("priority-toggle").setAttribute("aria-expanded", "false");
+    renderPriority();
+    refresh();
+  }
+
+  $("services").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button.svc");
+    if (b && !b.disabled) tap(b.dataset.code);
+  });
+  $("priority-toggle").addEventListener("click", function () {
+    var panel = $("priority-panel");
+    panel.hidden = !panel.hidden;
+    this.setAttribute("aria-expanded", panel.hidden ? "false" : "true");
+  });
+  $("priority-list").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button.prio-choice");
+    if (!b) return;
+    priority = Number(b.dataset.index);
+    $("priority-panel").hidden = true;
+    renderPriority();
+    renderServices();
+  });
+  $("priority-close").addEventListener("click", function () {
+    $("priority-panel").hidden = true;
+    $("priority-toggle").setAttribute("aria-expanded", "false");
+  });
+  $("priority-cancel").addEventListener("click", function () {
+    priority = null;
+    renderPriority();
+    renderServices();
+  });
+  $("busy-cancel").addEventListener("click", reset);
+  $("r-done").addEventListener("click", reset);
+  $("e-ok").addEventListener("click", reset);
+  document.querySelectorAll("button.lang").forEach(function (b) {
+    b.addEventListener("click", function () { lang = b.dataset.lang; translate(); });
+  });
+  // A long press must not open a context menu on a touchscreen.
+  document.addEventListener("contextmenu", function (ev) { ev.preventDefault(); });
+
+  translate();
+  setInterval(refresh, 30000); // opening hours change with the clock, not with events
+
+  if (window.io) {
+    var socket = window.io("/display", {
+      auth: { kind: "kiosk", name: data.kiosk },
+      transports: ["websocket", "polling"],
+    });
+    socket.on("connect", function () { setOffline("socket", false); refresh(); });
+    socket.on("disconnect", function () { setOffline("socket", true); });
+    socket.on("connect_error", function () { setOffline("socket", true); });
+    socket.on("ticket_issued", refreshSoon);
+    socket.on("queue_changed", refreshSoon);
+    socket.on("ticket_called", refreshSoon);
+  }
+})();
