@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -78,9 +79,17 @@ STATUS_VI = {
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Ticket ids are URL-safe base64 and may start with "-": no formula can hide in those.
+PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def safe(value):
     """Text a spreadsheet will not run as a formula (a user or procedure named "=...")."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not PLAIN_TOKEN.fullmatch(value)
+    ):
         return "'" + value
     return value
 

@@ -166,7 +166,8 @@ class Sim:
         ticket, _ = self.q.issue(service, priority=self.rng.random() < P_PRIORITY, kiosk="kiosk-1")
         self.tickets += 1
         if self.rng.random() < P_PRINT_FAIL:
-            self.q.record("print_failed", ticket["id"], error="Máy in hết giấy")
+            self.q.record("print_failed", ticket["id"], reason="paper_out",
+                          message="Máy in hết giấy", number=ticket["number"])  # fmt: skip
         self.wake(service)
 
     def on_try(self, number: int) -> None:

@@ -5,7 +5,8 @@
   if (!root) return;
   var OS = window.OS, timer = null, state = document.getElementById("live-state");
   var STATUS = { open: "Đang mở", paused: "Tạm dừng", closed: "Đóng" };
-  var HEALTH = { ok: "hoạt động tốt", degraded: "trục trặc", error: "lỗi", not_configured: "chưa cấu hình" };
+  var ALERTS = { print_failed: "In phiếu lỗi", voice_gap: "Thiếu âm thanh gọi số" };
+  var HEALTH = { ok: "hoạt động tốt", degraded: "trục trặc", error: "lỗi", not_configured: "chưa cấu hình", disabled: "đã tắt" };
   function set(id, v) { document.getElementById(id).textContent = v; }
 
   function render(live, day) {
@@ -40,15 +41,16 @@
     [["printer", "Máy in"], ["voice", "Giọng đọc"]].forEach(function (p) {
       var h = live.health[p[0]] || {}, ok = h.status === "ok";
       var li = OS.el("li", p[1] + ": " + (HEALTH[h.status] || h.status || "—") + (h.message ? " – " + h.message : ""),
-        ok ? "ok" : h.status === "not_configured" ? "muted" : "bad");
+        ok ? "ok" : h.status === "not_configured" || h.status === "disabled" ? "muted" : "bad");
       health.appendChild(li);
     });
     var alerts = document.getElementById("l-alerts");
     alerts.textContent = "";
     if (!live.alerts.length) alerts.appendChild(OS.el("li", "Không có cảnh báo / No alerts", "muted"));
     live.alerts.forEach(function (a) {
-      var label = a.type === "print_failed" ? "In phiếu lỗi" : a.type;
-      var detail = a.data && (a.data.error || a.data.message || a.data.reason);
+      var label = ALERTS[a.type] || a.type;
+      if (a.data && a.data.number) label += " " + a.data.number;
+      var detail = a.data && (a.data.message || a.data.error || a.data.reason);
       alerts.appendChild(OS.el("li", a.at.slice(11, 16) + " · " + label + (detail ? ": " + detail : ""), "bad"));
     });
   }
