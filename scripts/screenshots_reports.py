@@ -37,13 +37,14 @@ def main(out: Path) -> None:
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "demo", "simulate", "--days", "30", "--seed", "7", "--until", NOW],
                    cwd=ROOT, env=env, check=True)  # fmt: skip
-    subprocess.run([*flask, "user", "add", "giamsat", "--role", "supervisor", "--password",
-                    "secret123"], cwd=ROOT, env=env, check=True)  # fmt: skip
     os.environ.update(env)
     from server import create_app
 
     now = dt.datetime.fromisoformat(NOW).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
+    # Everything runs on the simulated clock: a command at the real time would roll the
+    # office day and expire the simulated morning's tickets.
     app = create_app({"CLOCK": lambda: now})
+    app.extensions["onestop"].users.add("giamsat", "supervisor", "secret123")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -66,10 +67,16 @@ def main(out: Path) -> None:
             page.goto(f"{base}/supervisor/print?date={DAY}")
             page.set_viewport_size({"width": 900, "height": 1200})
             page.screenshot(path=out / "report-print.png", full_page=True)
-            # The counter tablet right after the clerk of counter 1 presses Finish.
-            app.extensions["onestop"].queue.finish(1, clerk="hoa.tt")
+            # A counter's tablet right after its clerk presses Finish.
+            queue = app.extensions["onestop"].queue
+            busy = [c["number"] for c in queue.counters() if c["ticket"]]
+            number = busy[0] if busy else 1
+            if not busy:
+                queue.issue("hotich")
+                queue.next(number)
+            queue.finish(number)
             page.set_viewport_size({"width": 1280, "height": 800})
-            page.goto(base + "/rate/1")
+            page.goto(f"{base}/rate/{number}")
             page.wait_for_selector("#ask:not([hidden])")
             page.screenshot(path=out / "report-rate.png")
             browser.close()
