@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import kiosk
     import printer
+    import reports
     from counter import bp as counter_bp
     from display import bp as display_bp
     from display import voice_views
@@ -106,4 +107,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     links = kiosk.init_app(app, ext)
     printer.init_app(app, ext, url_for=links.ticket_url)
     voice_views.init_app(app, ext)
+    reports.init_app(app)
     return app
