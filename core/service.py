@@ -57,12 +57,15 @@ class QueueService:
         self._dispatcher: threading.Thread | None = None
         self._day: str | None = None
         self.sync_office()
+        self._published_seq = self._read_seq(self.store.reader())
 
     def subscribe(self, fn: Subscriber) -> None:
         """Call fn(event_name, payload) after each commit, in commit order."""
         self._subscribers.append(fn)
 
     def _publish(self, messages: list[tuple[str, dict]]) -> None:
+        for _, payload in messages:
+            self._published_seq = max(self._published_seq, payload.get("seq") or 0)
         if not messages or not self._subscribers:
             return
         if self._dispatcher is None or not self._dispatcher.is_alive():
@@ -90,6 +93,31 @@ class QueueService:
         deadline = time.monotonic() + timeout
         while self._outbox.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.002)
+
+    @staticmethod
+    def _read_seq(conn) -> int:
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+
+    def publish_outside_changes(self) -> bool:
+        """Tell subscribers about changes another process committed (e.g. `flask day close`).
+
+        Called periodically by the server; True when something was published.
+        """
+        with self.store.lock:
+            conn = self.store.reader()
+            if self._read_seq(conn) <= self._published_seq:
+                return False
+            conn.execute("BEGIN")
+            try:
+                payload = {
+                    "seq": self._read_seq(conn),
+                    "counters": self._counters(conn),
+                    "waiting": self._waiting(conn),
+                }
+            finally:
+                conn.execute("COMMIT")
+            self._publish([("queue_changed", payload)])
+        return True
 
     def sync_office(self) -> None:
         """Write the configured procedures and counters; keep rows no longer configured."""

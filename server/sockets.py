@@ -79,12 +79,14 @@ def init_app(app: Flask, ext) -> None:
     queue.subscribe(push)
 
     def watch() -> None:
-        """Report each display that vanished in opening hours, once per absence."""
+        """Report vanished displays, and publish changes other processes committed."""
         while True:
             socketio.sleep(WATCH_EVERY_S)
             try:
                 if report_faults(presence, queue):
                     presence_changed()
+                # Another process (the nightly `flask day close`) may have changed the queue.
+                queue.publish_outside_changes()
             except Exception:  # keep watching; the next round may succeed
                 log.exception("presence watcher failed")
 

@@ -263,3 +263,21 @@ def test_snapshot_lists_recent_calls_newest_first(q):
     assert [c["counter"] for c in snap["recent"]] == [2, 1]
     assert snap["recent"][0]["text"].startswith("Mời công dân có số thứ tự A 0 0 2")
     assert snap["waiting"]["hotich"] == 1
+
+
+def test_changes_by_another_process_are_published(onestop, tmp_path, clock):
+    from core.service import QueueService
+    from core.store import Store
+
+    q = onestop.queue
+    q.issue("hotich")
+    got = []
+    q.subscribe(lambda n, p: got.append((n, p)))
+    assert q.publish_outside_changes() is False
+    other = QueueService(Store(q.store.path), q.office, clock=clock)  # as `flask day close`
+    assert other.close_day() == 1
+    assert q.publish_outside_changes() is True
+    q.drain()
+    assert got[-1][0] == "queue_changed" and got[-1][1]["waiting"]["hotich"] == 0
+    assert q.publish_outside_changes() is False
+    other.store.close()
