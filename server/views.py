@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -149,4 +148,5 @@ def logout():
 
 @bp.get("/favicon.ico")
 def favicon():
-    abort(404)
+    """Browsers ask for it on every page; answer with the project's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
