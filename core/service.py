@@ -447,7 +447,7 @@ class QueueService:
 
     def _counter_change(self, counter: int, clerk: str | None, body) -> Any:
         """Run body(conn, now, counter_row) in one transaction; publish what it returns."""
-        if not isinstance(counter, int) or isinstance(counter, bool):
+        if not isinstance(counter, int) or isinstance(counter, bool) or not 0 < counter < 2**31:
             raise NotFound("No such counter.", "unknown_counter")
         with self.store.lock:
             now = self.clock()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, jsonify, request
 
 from core.errors import BadRequest
@@ -20,9 +22,17 @@ def body() -> dict:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:  # deeply nested JSON raises this, not ValueError
+        data = None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.", "invalid_json")
+    try:
+        # "\ud800" escapes parse to lone surrogates, which SQLite cannot store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise BadRequest("The body must be valid UTF-8 text.", "invalid_json") from None
     return data
 
 
