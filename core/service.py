@@ -139,11 +139,14 @@ class QueueService:
         ).fetchone()
         return int(row[0])
 
-    def _roll_day(self, conn, now: float) -> None:
+    def _roll_day(self, now: float) -> None:
         """On the first write of a new office day, expire what earlier days left open."""
         today = office_day(now, self.office.tz, self.office.day_starts_at)
         if self._day != today:
-            self._expire(conn, now, before=today)
+            # Its own transaction: if the caller's failed and rolled back, the day must
+            # not stay marked as rolled with yesterday's tickets still waiting.
+            with self.store.write() as conn:
+                self._expire(conn, now, before=today)
             self._day = today
 
     def _expire(self, conn, now: float, before: str | None = None, day: str | None = None) -> int:
@@ -392,6 +395,7 @@ class QueueService:
             raise NotFound(f"No procedure {service!r}.", "unknown_service")
         with self.store.lock:
             now = self.clock()
+            self._roll_day(now)
             with self.store.write() as conn:
                 if idempotency_key:
                     row = conn.execute(
@@ -403,7 +407,6 @@ class QueueService:
                     raise Conflict(
                         f"{svc.name} is not receiving dossiers at this hour.", "service_closed"
                     )
-                self._roll_day(conn, now)
                 day = office_day(now, self.office.tz, self.office.day_starts_at)
                 n = conn.execute(
                     "INSERT INTO sequences (service, day, last) VALUES (?, ?, 1)"
@@ -451,8 +454,8 @@ class QueueService:
             raise NotFound("No such counter.", "unknown_counter")
         with self.store.lock:
             now = self.clock()
+            self._roll_day(now)
             with self.store.write() as conn:
-                self._roll_day(conn, now)
                 row = self._counter_row(conn, counter)
                 result, message = body(conn, now, row)
                 if message is not None:
