@@ -106,7 +106,10 @@ def feedback(ticket_id: str):
     data = body()
     if "rating" not in data:
         raise BadRequest("'rating' is required (1 to 4).", "invalid_rating")
-    ticket = ext().queue.feedback(ticket_id, data["rating"])
+    rating = data["rating"]
+    if isinstance(rating, float) and rating.is_integer() and 1 <= rating <= 4:
+        rating = int(rating)  # JSON does not tell 4 from 4.0
+    ticket = ext().queue.feedback(ticket_id, rating)
     return jsonify({"ticket": absolute(ticket)}), 201
 
 

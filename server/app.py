@@ -94,4 +94,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     cli.init_app(app)
+    from . import openapi, security
+
+    security.init_app(app, site)
+    app.register_blueprint(openapi.bp)
     return app

@@ -36,7 +36,11 @@ def init_app(app: Flask) -> None:
         if not _wants_json():
             return e
         code = (e.name or "error").lower().replace(" ", "_").replace("'", "")
-        return error_response(code, e.description or e.name, e.code or 500)
+        resp = error_response(code, e.description or e.name, e.code or 500)
+        for name, value in e.get_headers():  # keep Allow (405), Retry-After, ...
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

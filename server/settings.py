@@ -146,6 +146,11 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "flash_s": Setting(int, 6, "Seconds a new call flashes."),
         "notice_rotate_s": Setting(int, 12, "Seconds each public notice stays."),
     },
+    "security": {
+        "secure_cookies": Setting(
+            bool, False, "Mark login cookies Secure (set when the site is served over HTTPS)."
+        ),
+    },
 }
 
 ITEMS: dict[str, dict[str, Setting]] = {
