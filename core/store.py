@@ -141,3 +141,25 @@ class Store:
                     conn.close()
             self._readers.clear()
             self.db.close()
+
+
+@migrations()
+def m002_faults_unique_number_per_day(db: Database) -> None:
+    """A transfer changes a ticket's procedure but keeps its number: make the printed
+    number unique per day instead of (day, service, n), which made transfers fail."""
+    conn = db.conn
+    old = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets'").fetchone()[0]
+    new = old.replace("UNIQUE (day, service, n)", "UNIQUE (day, number)")
+    if new == old:
+        return
+    # Rebuild from the stored SQL so columns other migrations added are kept.
+    extras = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'tickets' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL"
+    ).fetchall()
+    conn.execute(new.replace("CREATE TABLE tickets", "CREATE TABLE tickets_new", 1))
+    conn.execute("INSERT INTO tickets_new SELECT * FROM tickets")
+    conn.execute("DROP TABLE tickets")
+    conn.execute("ALTER TABLE tickets_new RENAME TO tickets")
+    for (sql,) in extras:
+        conn.execute(sql)
