@@ -93,7 +93,8 @@ class DisplayModel:
         with self.lock:
             self.raw_called_seqs.append(payload["seq"])
             if self._accept(payload):
-                self.announced.append(payload["call"])
+                self.announced.append({**payload["call"], "seq": payload["seq"],
+                                       "recall": payload.get("recall", False)})  # fmt: skip
                 self.counters = payload["counters"]
                 self.waiting = payload["waiting"]
 
