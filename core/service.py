@@ -52,45 +52,45 @@ class QueueService:
         self.clock = clock
         self.announcer = announcer or TextAnnouncer()
         self.status_url = status_url or (lambda ticket_id: f"/t/{ticket_id}")
-        self._subscribers: list[Subscriber] = []
-        self._outbox: stdqueue.Queue = stdqueue.Queue()
-        self._dispatcher: threading.Thread | None = None
+        # One outbox and thread per subscriber: a hung printer must not hold back displays.
+        self._subscribers: list[tuple[Subscriber, stdqueue.Queue]] = []
         self._day: str | None = None
         self.sync_office()
 
     # -- wiring ---------------------------------------------------------------------------
 
     def subscribe(self, fn: Subscriber) -> None:
-        """Call fn(event_name, payload) after each commit, in commit order."""
-        self._subscribers.append(fn)
+        """Call fn(event_name, payload) after each commit, in commit order, on its own thread."""
+        outbox: stdqueue.Queue = stdqueue.Queue()
+        self._subscribers.append((fn, outbox))
+        threading.Thread(
+            target=self._dispatch_loop,
+            args=(fn, outbox),
+            name=f"onestop-dispatch-{len(self._subscribers)}",
+            daemon=True,
+        ).start()
 
     def _publish(self, messages: list[tuple[str, dict]]) -> None:
-        if not messages or not self._subscribers:
-            return
-        if self._dispatcher is None or not self._dispatcher.is_alive():
-            self._dispatcher = threading.Thread(
-                target=self._dispatch_loop, name="onestop-dispatch", daemon=True
-            )
-            self._dispatcher.start()
-        for message in messages:
-            self._outbox.put(message)
+        for _fn, outbox in self._subscribers:
+            for message in messages:
+                outbox.put(message)
 
-    def _dispatch_loop(self) -> None:
+    def _dispatch_loop(self, fn: Subscriber, outbox: stdqueue.Queue) -> None:
         while True:
-            name, payload = self._outbox.get()
+            name, payload = outbox.get()
             try:
-                for fn in list(self._subscribers):
-                    try:
-                        fn(name, payload)
-                    except Exception:  # a broken subscriber must not stop the others
-                        log.exception("subscriber %r failed on %s", fn, name)
+                fn(name, payload)
+            except Exception:  # a broken subscriber must not stop its own later messages
+                log.exception("subscriber %r failed on %s", fn, name)
             finally:
-                self._outbox.task_done()
+                outbox.task_done()
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until every published message has been handed out (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while self._outbox.unfinished_tasks and time.monotonic() < deadline:
+        while time.monotonic() < deadline and any(
+            outbox.unfinished_tasks for _fn, outbox in self._subscribers
+        ):
             time.sleep(0.002)
 
     def sync_office(self) -> None:
