@@ -375,3 +375,32 @@ def test_ticket_ids_are_random_and_guesses_get_one_answer(client, kiosk, onestop
         assert r.status_code == 404, guess
         bodies.add(r.get_data())
     assert len(bodies) == 1, "a miss must not say whether the guess was close"
+
+
+@pytest.mark.parametrize(
+    "origin,allowed",
+    [("http://localhost", True), ("http://evil.example", False), ("null", False)],
+)
+def test_socketio_refuses_other_sites(client, origin, allowed):
+    """A page on another site must not open the server's Socket.IO from a clerk's browser."""
+    r = client.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": origin})
+    assert (r.status_code == 200) == allowed, (r.status_code, r.get_data()[:100])
+
+
+def test_login_costs_the_same_for_unknown_names(onestop, auth, monkeypatch):
+    """No user probing by timing: one scrypt per attempt whether the name exists or not."""
+    import hashlib
+
+    real = hashlib.scrypt
+    calls = []
+    onestop.users.authenticate("nobody", "x")  # warm the dummy hash
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    for name in ("clerk1", "nobody", "admin1", "x' OR '1'='1"):
+        calls.clear()
+        assert onestop.users.authenticate(name, "wrong-password") is None
+        assert len(calls) == 1, name
