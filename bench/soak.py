@@ -124,14 +124,16 @@ class BusyDay:
             t.join(15)
 
 
-def run_soak(server: LiveServer, seconds: float, sample_every: float = 1.0, log=print) -> dict:
+def run_soak(
+    server: LiveServer, seconds: float, sample_every: float = 1.0, log=print, pace: float = 1.0
+) -> dict:
     """Drive a busy day for `seconds`; return samples, counts, errors and the display check."""
     token = server.token("soak-clerk", "clerk")
     pid = worker_pid(server.proc.pid)
     idle = proc_figures(pid)
     model = DisplayModel()
     screen = display_client(server.url, model)
-    day = BusyDay(server.url, token).start()
+    day = BusyDay(server.url, token, pace=pace).start()
     samples = []
     t0 = time.monotonic()
     try:
@@ -199,11 +201,11 @@ def main() -> int:
         "--rss-runs", type=int, default=3, help="fresh servers for the 5,000-ticket RSS"
     )
     args = ap.parse_args()
-    print(f"cpus={os.cpu_count()} minutes={args.minutes}")
+    print(f"cpus={os.cpu_count()} minutes={args.minutes} pace={args.pace}")
     with tempfile.TemporaryDirectory() as tmp:
         server = LiveServer(Path(tmp)).start()
         try:
-            res = run_soak(server, args.minutes * 60, sample_every=5.0)
+            res = run_soak(server, args.minutes * 60, sample_every=5.0, pace=args.pace)
         finally:
             server.stop()
     first, last = res["samples"][0], res["samples"][-1]
