@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import string
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -404,3 +405,24 @@ def test_login_costs_the_same_for_unknown_names(onestop, auth, monkeypatch):
         calls.clear()
         assert onestop.users.authenticate(name, "wrong-password") is None
         assert len(calls) == 1, name
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil.example",
+     "/\t/evil.example", "http:/evil.example", "javascript:alert(1)"],
+)  # fmt: skip
+def test_login_never_redirects_off_site(app, auth, target):
+    c = app.test_client()
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+    r = c.post(
+        "/login",
+        query_string={"next": target},
+        data={"name": "clerk1", "password": "secret123", "csrf_token": token},
+    )
+    assert r.status_code == 302
+    location = r.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "\\" not in location and "\t" not in location  # browsers read "\\" as "/"
+    assert urlsplit(urljoin("http://office.local/", location)).netloc == "office.local"
