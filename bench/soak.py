@@ -200,6 +200,7 @@ def main() -> int:
     ap.add_argument(
         "--rss-runs", type=int, default=3, help="fresh servers for the 5,000-ticket RSS"
     )
+    ap.add_argument("--pace", type=float, default=1.0, help="think-time factor; 1: ~30 tickets/s")
     args = ap.parse_args()
     print(f"cpus={os.cpu_count()} minutes={args.minutes} pace={args.pace}")
     with tempfile.TemporaryDirectory() as tmp:
