@@ -1,12 +1,10 @@
-"""Fault-test fixtures: a figures recorder printed in the terminal summary, live-server helpers."""
+"""Fault-test fixtures: a figures recorder printed in the terminal summary and kept as JSON."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-
-from tests.helpers import LiveServer
 
 # section -> {name: value}; filled by the `figures` fixture, printed after the run.
 FIGURES: dict[str, dict] = {}
@@ -36,11 +34,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{section}: {shown}")
     if _FIGURES_FILE:
         terminalreporter.write_line(f"(also written to {_FIGURES_FILE[0]})")
-
-
-@pytest.fixture
-def live(tmp_path):
-    """A real gunicorn server with a clerk token; stopped (or killed) after the test."""
-    server = LiveServer(tmp_path / "live").start()
-    yield server
-    server.stop()

@@ -54,11 +54,12 @@ MATRIX = [
     ("GET",  "/counter",                             None,                    LOGIN, OK,    OK,    OK,    True),
     ("GET",  "/supervisor",                          None,                    LOGIN, R403,  OK,    OK,    True),
 ]
-# Socket.IO, namespace /display: the lobby screen is public and read-only.
+# Socket.IO events by namespace. /display: the lobby screen is public and read-only.
+# ADD A ROW FOR EVERY NEW NAMESPACE OR EVENT (test_every_socket_event_has_a_row).
 SOCKET_MATRIX = [
-    # event            anonymous clerk supervisor admin
-    ("connect",        OK,    OK,    OK,    OK),
-    ("get_snapshot",   OK,    OK,    OK,    OK),
+    # namespace   event            anonymous clerk supervisor admin
+    ("/display",  "connect",       OK,    OK,    OK,    OK),
+    ("/display",  "get_snapshot",  OK,    OK,    OK,    OK),
 ]
 # Not access-controlled on purpose (framework and static files).
 UNLISTED = {("GET", "/static/{filename}"), ("POST", "/login"), ("POST", "/logout")}
@@ -146,19 +147,36 @@ def test_every_route_has_a_row(app):
     assert not missing, f"add rows to MATRIX in {__file__}: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("row", SOCKET_MATRIX, ids=[r[0] for r in SOCKET_MATRIX])
+@pytest.mark.parametrize("row", SOCKET_MATRIX, ids=[f"{r[0]} {r[1]}" for r in SOCKET_MATRIX])
 def test_socket_matrix(app, auth, row):
-    event, *expected = row
+    namespace, event, *expected = row
     for role, want in zip(ROLES, expected, strict=True):
         headers = auth[role] if role != "anonymous" else {}
-        sc = socketio.test_client(app, namespace="/display", headers=headers)
-        assert sc.is_connected("/display") == (want == OK), role
-        if event != "connect":
-            sc.get_received("/display")
-            sc.emit(event, namespace="/display")
-            names = [m["name"] for m in sc.get_received("/display")]
-            assert (names == ["snapshot"]) == (want == OK), (role, names)
-        sc.disconnect(namespace="/display")
+        sc = socketio.test_client(app, namespace=namespace, headers=headers)
+        if event == "connect":
+            assert sc.is_connected(namespace) == (want == OK), role
+        else:
+            assert sc.is_connected(namespace)
+            sc.get_received(namespace)
+            sc.emit(event, namespace=namespace)
+            received = sc.get_received(namespace)
+            if want == OK:
+                assert received, (role, event)
+            else:
+                assert not any(m["name"] != "error" for m in received), (role, received)
+        if sc.is_connected(namespace):
+            sc.disconnect(namespace=namespace)
+
+
+def test_every_socket_event_has_a_row(app):
+    handlers = {
+        (ns, event)
+        for ns, events in socketio.server.handlers.items()
+        for event in events
+        if event != "disconnect"
+    }
+    missing = handlers - {(r[0], r[1]) for r in SOCKET_MATRIX}
+    assert not missing, f"add rows to SOCKET_MATRIX in {__file__}: {sorted(missing)}"
 
 
 def test_clients_cannot_broadcast_on_display(app, onestop):
