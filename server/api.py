@@ -20,6 +20,9 @@ def ext():
 def body() -> dict:
     """The JSON object sent, {} for an empty body; 400 for anything else."""
     raw = request.get_data(cache=True)
+    if request.content_length is not None and len(raw) != request.content_length:
+        # The client went away mid-upload (gunicorn hands over what arrived): do not act on it.
+        raise BadRequest("The body ended before its Content-Length.", "incomplete_body")
     if not raw.strip():
         return {}
     try:

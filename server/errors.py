@@ -44,6 +44,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
+        if type(e).__module__.startswith("gunicorn.http"):
+            # The request itself was malformed (bad chunk, body cut short) while being read.
+            return error_response("bad_request_body", "The request body is malformed.", 400)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(
             "internal_error", "Something went wrong on the server; it has been logged.", 500
