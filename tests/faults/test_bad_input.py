@@ -17,7 +17,7 @@ from server.sockets import socketio
 from tests.faults.tools import dump
 from tests.helpers import Clock, site_config
 
-EXAMPLES_PER_ROUTE = 60
+EXAMPLES_PER_ROUTE = 50
 ERROR_CODE = re.compile(r"^[a-z0-9_]+$")
 NASTY = [
     "'; DROP TABLE tickets; --", "\" OR \"1\"=\"1", "1; DELETE FROM events", "%", "_", "*",

@@ -13,7 +13,7 @@ from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.slow
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 SEED = 20261128
 
 

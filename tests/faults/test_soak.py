@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+import requests
 
 from bench.soak import run_soak
+from tests.faults.tools import DisplayModel, display_client, proc_figures, wait_for, worker_pid
 from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -12,6 +16,7 @@ pytestmark = pytest.mark.slow
 SECONDS = 30
 RSS_GROWTH_KB = 20 * 1024  # after warm-up; a leak of a few KiB per request would exceed it
 RSS_MAX_KB = 150 * 1024
+CHURN = 20  # screen connections in the come-and-go test
 
 
 def test_busy_day_soak(tmp_path, figures):
@@ -47,3 +52,40 @@ def test_busy_day_soak(tmp_path, figures):
     assert last["threads"] <= warm["threads"] + 4, samples
     assert last["fds"] <= warm["fds"] + 12, samples  # a new pool thread opens its own reader
     assert res["idle_end"]["fds"] <= last["fds"], "connections left open after clients left"
+
+
+def test_screens_that_come_and_go_leak_nothing(tmp_path, figures):
+    """Flaky lobby Wi-Fi: screens connect and drop again and again; threads and fds return.
+
+    engine.io keeps a ping thread up to ping_interval (25 s) after a disconnect, so the
+    count is allowed to settle; a leak would keep one thread (or fd) per connection.
+    """
+    server = LiveServer(tmp_path / "live").start()
+    try:
+        pid = worker_pid(server.proc.pid)
+        requests.post(server.url + "/api/tickets", json={"service": "khac"}, timeout=5)
+        start = proc_figures(pid)
+        for _ in range(CHURN):
+            model = DisplayModel()
+            sio = display_client(server.url, model)
+            assert wait_for(lambda m=model: m.snapshots >= 1)
+            sio.disconnect()
+        peak = proc_figures(pid)
+        t0 = time.monotonic()
+        settled = wait_for(
+            lambda: proc_figures(pid)["threads"] <= start["threads"] + 6, timeout=40, interval=0.5
+        )
+        waited = round(time.monotonic() - t0, 1)
+        end = proc_figures(pid)
+    finally:
+        server.stop()
+    figures(
+        "screens come and go (test_soak.py)",
+        connections=CHURN,
+        threads_start_peak_end=(start["threads"], peak["threads"], end["threads"]),
+        fds_start_peak_end=(start["fds"], peak["fds"], end["fds"]),
+        settled_after_s=waited,
+    )
+    assert settled, (start, peak, end)
+    assert end["fds"] <= start["fds"] + 6, (start, end)
+    assert end["rss_kb"] - start["rss_kb"] < 8 * 1024, (start, end)
