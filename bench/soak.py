@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from tests.faults.tools import (  # noqa: E402
     DisplayModel,
@@ -124,6 +126,23 @@ class BusyDay:
             t.join(15)
 
 
+NUMBERS_PER_DAY = 6 * 9999  # bench_config: six procedures, numbers 1..9999 each
+
+
+def bench_config(directory: Path) -> Path:
+    """The demo office with 9,999 numbers per procedure, so a long run stays in one day."""
+    text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^(prefix = "[A-Z]+")$', r"\1\nrange_end = 9999", text)
+    path = directory / "soak.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def auto_pace(seconds: float) -> float:
+    """Slow the kiosks on long runs so the day's numbers last (about 30 tickets/s at pace 1)."""
+    return max(1.0, 30 * seconds / (0.8 * NUMBERS_PER_DAY))
+
+
 def run_soak(
     server: LiveServer, seconds: float, sample_every: float = 1.0, log=print, pace: float = 1.0
 ) -> dict:
@@ -200,13 +219,16 @@ def main() -> int:
     ap.add_argument(
         "--rss-runs", type=int, default=3, help="fresh servers for the 5,000-ticket RSS"
     )
-    ap.add_argument("--pace", type=float, default=1.0, help="think-time factor; 1: ~30 tickets/s")
+    ap.add_argument(
+        "--pace", type=float, help="think-time factor; 1: ~30 tickets/s (default: auto)"
+    )
     args = ap.parse_args()
-    print(f"cpus={os.cpu_count()} minutes={args.minutes} pace={args.pace}")
+    pace = args.pace or auto_pace(args.minutes * 60)
+    print(f"cpus={os.cpu_count()} minutes={args.minutes} pace={pace:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
-        server = LiveServer(Path(tmp)).start()
+        server = LiveServer(Path(tmp) / "data", config=bench_config(Path(tmp))).start()
         try:
-            res = run_soak(server, args.minutes * 60, sample_every=5.0, pace=args.pace)
+            res = run_soak(server, args.minutes * 60, sample_every=5.0, pace=pace)
         finally:
             server.stop()
     first, last = res["samples"][0], res["samples"][-1]
