@@ -4,6 +4,7 @@ stored data when rejected, and errors keep the documented {"error": {"code", "me
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from urllib.parse import quote
@@ -17,7 +18,8 @@ from server.sockets import socketio
 from tests.faults.tools import dump
 from tests.helpers import Clock, site_config
 
-EXAMPLES_PER_ROUTE = 50
+# Deterministic in CI; ONESTOP_FUZZ_EXAMPLES=500 ONESTOP_FUZZ_RANDOM=1 explores further.
+EXAMPLES_PER_ROUTE = int(os.environ.get("ONESTOP_FUZZ_EXAMPLES", "50"))
 ERROR_CODE = re.compile(r"^[a-z0-9_]+$")
 NASTY = [
     "'; DROP TABLE tickets; --", "\" OR \"1\"=\"1", "1; DELETE FROM events", "%", "_", "*",
@@ -30,6 +32,7 @@ SETTINGS = settings(
     max_examples=EXAMPLES_PER_ROUTE,
     deadline=None,
     database=None,
+    derandomize=not os.environ.get("ONESTOP_FUZZ_RANDOM"),
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
@@ -290,7 +293,12 @@ def test_junk_socket_events(fuzz_app, figures):
     @SETTINGS
     @given(auth=json_values)
     def connect(auth):
-        c = socketio.test_client(fuzz_app, namespace="/display", auth=auth)
+        try:
+            c = socketio.test_client(fuzz_app, namespace="/display", auth=auth)
+        except ValueError:
+            # The test client cannot encode some values faithfully (auth=1.5 reads as an
+            # ack id); the real server gets such packets in test_raw_http.py.
+            return
         counts["connect(auth=junk)"] += 1
         assert c.is_connected("/display")
         assert [m["name"] for m in c.get_received("/display")] == ["snapshot"]

@@ -81,3 +81,59 @@ def test_malformed_http_on_the_wire(tmp_path, figures):
     log = server.log.read_text(errors="replace")
     assert "Traceback" not in log, log[log.find("Traceback") - 200 :][:3000]
     figures("raw HTTP abuse (test_raw_http.py)", **{k: v for k, v in statuses.items()})
+
+
+SOCKET_JUNK = [
+    "40/display,1.5", "40/display,{", '42/display,["get_snapshot"', "42/display,[]", "42/display,{}",
+    '42/display,["get_snapshot",' + "[" * 5000 + "]" * 5000 + "]", "43/display,1[]", "4x", "4", "",
+    "6", "5", "41/nope,", "40/" + "a" * 10_000 + ",", "451-/display,[\"x\",{\"_placeholder\":true}]",
+    '42/display,["\\ud83d"]', "2probe", "9" * 100,
+]  # fmt: skip
+
+
+def test_malformed_socketio_packets(tmp_path, figures):
+    """Junk Socket.IO and engine.io frames over a real websocket: the worker lives on,
+    other screens keep working, nothing changes."""
+    import websocket
+
+    from tests.faults.tools import DisplayModel, display_client, wait_for, worker_pid
+
+    server = LiveServer(tmp_path / "live").start()
+    try:
+        pid = worker_pid(server.proc.pid)
+        model = DisplayModel()
+        screen = display_client(server.url, model)
+        conn = ro_connect(server.data_dir / "onestop.db")
+        before = dump(conn)
+        ws_url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+        sent = 0
+        for frame in SOCKET_JUNK:
+            ws = websocket.create_connection(ws_url, timeout=5)
+            try:
+                ws.recv()  # engine.io open packet
+                ws.send("40/display,")
+                for _ in range(2):
+                    ws.send(frame)
+                    sent += 1
+                ws.send_binary(bytes(range(256)))
+                sent += 1
+            except (websocket.WebSocketException, OSError):
+                pass  # the server may close a connection that sent junk: fine
+            finally:
+                ws.close()
+        assert dump(conn) == before
+        conn.close()
+        assert worker_pid(server.proc.pid) == pid, "the worker died"
+        r = requests.post(server.url + "/api/tickets", json={"service": "khac"}, timeout=5)
+        assert r.status_code == 201
+        seq = requests.get(server.url + "/api/queue", timeout=5).json()["seq"]
+        assert wait_for(lambda: model.state()["seq"] == seq), "the other screen stopped"
+        screen.disconnect()
+    finally:
+        server.stop()
+    log = server.log.read_text(errors="replace")
+    figures(
+        "raw Socket.IO junk (test_raw_http.py)",
+        frames_sent=sent,
+        handler_tracebacks_in_log=log.count("Traceback"),
+    )
