@@ -445,3 +445,14 @@ def test_login_never_redirects_off_site(app, auth, target):
     assert location.startswith("/") and not location.startswith("//"), location
     assert "\\" not in location and "\t" not in location  # browsers read "\\" as "/"
     assert urlsplit(urljoin("http://office.local/", location)).netloc == "office.local"
+
+
+def test_ticket_lookup_is_one_index_probe(onestop):
+    """Hit or miss, finding a ticket by id is one B-tree probe: no scan whose time says more."""
+    plan = (
+        onestop.store.reader()
+        .execute("EXPLAIN QUERY PLAN SELECT * FROM tickets WHERE id = ?", ("x",))
+        .fetchall()
+    )
+    detail = " ".join(r[-1] for r in plan)
+    assert "USING INDEX" in detail and "(id=?)" in detail, detail
