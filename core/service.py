@@ -52,46 +52,46 @@ class QueueService:
         self.clock = clock
         self.announcer = announcer or TextAnnouncer()
         self.status_url = status_url or (lambda ticket_id: f"/t/{ticket_id}")
-        self._subscribers: list[Subscriber] = []
-        self._outbox: stdqueue.Queue = stdqueue.Queue()
-        self._dispatcher: threading.Thread | None = None
+        # One outbox and thread per subscriber: a hung printer must not hold back displays.
+        self._subscribers: list[tuple[Subscriber, stdqueue.Queue]] = []
         self._day: str | None = None
         self.sync_office()
         self._published_seq = self._read_seq(self.store.reader())
 
     def subscribe(self, fn: Subscriber) -> None:
-        """Call fn(event_name, payload) after each commit, in commit order."""
-        self._subscribers.append(fn)
+        """Call fn(event_name, payload) after each commit, in commit order, on its own thread."""
+        outbox: stdqueue.Queue = stdqueue.Queue()
+        self._subscribers.append((fn, outbox))
+        threading.Thread(
+            target=self._dispatch_loop,
+            args=(fn, outbox),
+            name=f"onestop-dispatch-{len(self._subscribers)}",
+            daemon=True,
+        ).start()
 
     def _publish(self, messages: list[tuple[str, dict]]) -> None:
         for _, payload in messages:
             self._published_seq = max(self._published_seq, payload.get("seq") or 0)
-        if not messages or not self._subscribers:
-            return
-        if self._dispatcher is None or not self._dispatcher.is_alive():
-            self._dispatcher = threading.Thread(
-                target=self._dispatch_loop, name="onestop-dispatch", daemon=True
-            )
-            self._dispatcher.start()
-        for message in messages:
-            self._outbox.put(message)
+        for _fn, outbox in self._subscribers:
+            for message in messages:
+                outbox.put(message)
 
-    def _dispatch_loop(self) -> None:
+    def _dispatch_loop(self, fn: Subscriber, outbox: stdqueue.Queue) -> None:
         while True:
-            name, payload = self._outbox.get()
+            name, payload = outbox.get()
             try:
-                for fn in list(self._subscribers):
-                    try:
-                        fn(name, payload)
-                    except Exception:  # a broken subscriber must not stop the others
-                        log.exception("subscriber %r failed on %s", fn, name)
+                fn(name, payload)
+            except Exception:  # a broken subscriber must not stop its own later messages
+                log.exception("subscriber %r failed on %s", fn, name)
             finally:
-                self._outbox.task_done()
+                outbox.task_done()
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until every published message has been handed out (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while self._outbox.unfinished_tasks and time.monotonic() < deadline:
+        while time.monotonic() < deadline and any(
+            outbox.unfinished_tasks for _fn, outbox in self._subscribers
+        ):
             time.sleep(0.002)
 
     @staticmethod
@@ -144,15 +144,14 @@ class QueueService:
                     " services=excluded.services, active=1",
                     (c.number, c.name, json.dumps(list(c.services))),
                 )
-            self._roll_day(conn, self.clock())
+        self._roll_day(self.clock())
 
     def _ensure_today(self) -> None:
         """Before a read: if the office day changed since the last write, roll it now."""
         today = office_day(self.clock(), self.office.tz, self.office.day_starts_at)
         if self._day != today:
             with self.store.lock:
-                with self.store.write() as conn:
-                    self._roll_day(conn, self.clock())
+                self._roll_day(self.clock())
 
     def _event(self, conn, now, type_, ticket=None, counter=None, clerk=None, **data) -> None:
         day = (
@@ -172,11 +171,14 @@ class QueueService:
         ).fetchone()
         return int(row[0])
 
-    def _roll_day(self, conn, now: float) -> None:
+    def _roll_day(self, now: float) -> None:
         """On the first write of a new office day, expire what earlier days left open."""
         today = office_day(now, self.office.tz, self.office.day_starts_at)
         if self._day != today:
-            self._expire(conn, now, before=today)
+            # Its own transaction: if the caller's failed and rolled back, the day must
+            # not stay marked as rolled with yesterday's tickets still waiting.
+            with self.store.write() as conn:
+                self._expire(conn, now, before=today)
             self._day = today
 
     def _expire(self, conn, now: float, before: str | None = None, day: str | None = None) -> int:
@@ -422,6 +424,7 @@ class QueueService:
             raise NotFound(f"No procedure {service!r}.", "unknown_service")
         with self.store.lock:
             now = self.clock()
+            self._roll_day(now)
             with self.store.write() as conn:
                 if idempotency_key:
                     row = conn.execute(
@@ -433,7 +436,6 @@ class QueueService:
                     raise Conflict(
                         f"{svc.name} is not receiving dossiers at this hour.", "service_closed"
                     )
-                self._roll_day(conn, now)
                 day = office_day(now, self.office.tz, self.office.day_starts_at)
                 n = conn.execute(
                     "INSERT INTO sequences (service, day, last) VALUES (?, ?, 1)"
@@ -477,12 +479,12 @@ class QueueService:
 
     def _counter_change(self, counter: int, clerk: str | None, body) -> Any:
         """Run body(conn, now, counter_row) in one transaction; publish what it returns."""
-        if not isinstance(counter, int) or isinstance(counter, bool):
+        if not isinstance(counter, int) or isinstance(counter, bool) or not 0 < counter < 2**31:
             raise NotFound("No such counter.", "unknown_counter")
         with self.store.lock:
             now = self.clock()
+            self._roll_day(now)
             with self.store.write() as conn:
-                self._roll_day(conn, now)
                 row = self._counter_row(conn, counter)
                 result, message = body(conn, now, row)
                 if message is not None:

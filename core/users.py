@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -34,6 +35,12 @@ def verify_password(stored: str, password: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got.hex(), dk)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against: one scrypt per login attempt, known name or not."""
+    return hash_password(secrets.token_hex(16))
 
 
 def token_hash(token: str) -> str:
@@ -101,7 +108,7 @@ class Users:
             .fetchone()
         )
         if row is None:
-            verify_password(hash_password("x"), password or "")  # same cost: no user probing
+            verify_password(_dummy_hash(), password or "")  # same cost: no user probing
             return None
         return dict(row) if verify_password(row["password_hash"], password or "") else None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, jsonify, request
 
 from core.errors import BadRequest
@@ -19,11 +21,22 @@ def ext():
 def body() -> dict:
     """The JSON object sent, {} for an empty body; 400 for anything else."""
     raw = request.get_data(cache=True)
+    if request.content_length is not None and len(raw) != request.content_length:
+        # The client went away mid-upload (gunicorn hands over what arrived): do not act on it.
+        raise BadRequest("The body ended before its Content-Length.", "incomplete_body")
     if not raw.strip():
         return {}
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:  # deeply nested JSON raises this, not ValueError
+        data = None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.", "invalid_json")
+    try:
+        # "\ud800" escapes parse to lone surrogates, which SQLite cannot store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise BadRequest("The body must be valid UTF-8 text.", "invalid_json") from None
     return data
 
 
@@ -97,7 +110,10 @@ def feedback(ticket_id: str):
     data = body()
     if "rating" not in data:
         raise BadRequest("'rating' is required (1 to 4).", "invalid_rating")
-    ticket = ext().queue.feedback(ticket_id, data["rating"])
+    rating = data["rating"]
+    if isinstance(rating, float) and rating.is_integer() and 1 <= rating <= 4:
+        rating = int(rating)  # JSON does not tell 4 from 4.0
+    ticket = ext().queue.feedback(ticket_id, rating)
     return jsonify({"ticket": absolute(ticket)}), 201
 
 

@@ -93,7 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from display import bp as display_bp
     from display import voice_views
 
-    from . import api, auth, backup, cli, errors, sockets, views
+    from . import api, auth, backup, cli, errors, openapi, security, sockets, views
 
     errors.init_app(app)
     auth.init_app(app)
@@ -108,4 +108,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     printer.init_app(app, ext, url_for=links.ticket_url)
     voice_views.init_app(app, ext)
     reports.init_app(app)
+    security.init_app(app, site)
+    app.register_blueprint(openapi.bp)
     return app

@@ -36,10 +36,17 @@ def init_app(app: Flask) -> None:
         if not _wants_json():
             return e
         code = (e.name or "error").lower().replace(" ", "_").replace("'", "")
-        return error_response(code, e.description or e.name, e.code or 500)
+        resp = error_response(code, e.description or e.name, e.code or 500)
+        for name, value in e.get_headers():  # keep Allow (405), Retry-After, ...
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
+        if type(e).__module__.startswith("gunicorn.http"):
+            # The request itself was malformed (bad chunk, body cut short) while being read.
+            return error_response("bad_request_body", "The request body is malformed.", 400)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(
             "internal_error", "Something went wrong on the server; it has been logged.", 500

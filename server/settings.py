@@ -162,6 +162,11 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             str, "", "Local time of the daily backup (HH:MM); empty: 30 min after closing_time."
         ),
     },
+    "security": {
+        "secure_cookies": Setting(
+            bool, False, "Mark login cookies Secure (set when the site is served over HTTPS)."
+        ),
+    },
 }
 
 ITEMS: dict[str, dict[str, Setting]] = {

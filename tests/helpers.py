@@ -80,6 +80,20 @@ class CounterDesk:
         return r.get_json()["ticket"] if r.status_code == 200 else None
 
 
+def children(pid: int) -> list[int]:
+    """Direct child processes of pid (gunicorn's worker is the master's child)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text() if entry.isdigit() else ""
+        except OSError:
+            continue
+        # The command name may contain spaces; the fields resume after the last ')'.
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -152,7 +166,17 @@ class LiveServer:
         self.proc = None
 
     def kill(self) -> None:
-        self.stop(signal.SIGKILL)
+        """SIGKILL the master and its worker at once, like a power cut."""
+        if self.proc and self.proc.poll() is None:
+            workers = children(self.proc.pid)
+            self.proc.kill()  # first, so it cannot start a new worker
+            for pid in workers:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.proc.wait(10)
+        self.proc = None
 
     def restart(self) -> LiveServer:
         self.stop()
