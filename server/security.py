@@ -49,8 +49,6 @@ def init_app(app: Flask, settings) -> None:
     if secure_cookies(settings):
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
-    _same_origin_sockets()
-
     @app.after_request
     def add_headers(resp):
         for name, value in HEADERS.items():
@@ -59,16 +57,3 @@ def init_app(app: Flask, settings) -> None:
             # API answers may carry a ticket: never keep them in a shared cache.
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
-
-
-def _same_origin_sockets() -> None:
-    """Refuse Socket.IO from other sites' pages (cross-site WebSocket hijacking).
-
-    engine.io reads cors_allowed_origins=[] as "skip the Origin check", not "no other
-    origin"; None means same origin only. Kept only if nobody chose a list of origins.
-    """
-    from .sockets import socketio
-
-    eio = getattr(getattr(socketio, "server", None), "eio", None)
-    if eio is not None and eio.cors_allowed_origins == []:
-        eio.cors_allowed_origins = None

@@ -32,11 +32,16 @@ WATCH_EVERY_S = 5.0
 
 
 def staff_user(auth) -> User | None:
-    """The clerk (or above) behind a socket: its login session, or a token in `auth`."""
+    """The clerk (or above) behind a socket: its login session, or an API token sent in
+    `auth` ({"token": ...}) or as `Authorization: Bearer ...` (scripts, other tools)."""
+    header = request.headers.get("Authorization", "")
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not isinstance(token, str) and header.startswith("Bearer "):
+        token = header[7:].strip()
     if current_user.is_authenticated:
         user = current_user._get_current_object()
-    elif isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        row = current_app.extensions["onestop"].users.for_token(auth["token"])
+    elif isinstance(token, str):
+        row = current_app.extensions["onestop"].users.for_token(token)
         user = User(row) if row else None
     else:
         user = None
