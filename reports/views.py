@@ -58,8 +58,8 @@ def today() -> str:
 
 
 def parse_date(value: str | None, name: str = "date") -> str:
-    """A YYYY-MM-DD office day not after today; today when absent."""
-    if value is None or value == "":
+    """A YYYY-MM-DD office day; today when absent. A future day is simply empty."""
+    if value is None:
         return today()
     try:
         if not DATE_RE.fullmatch(value):
@@ -67,8 +67,6 @@ def parse_date(value: str | None, name: str = "date") -> str:
         day = dt.date.fromisoformat(value).isoformat()
     except ValueError:
         raise BadRequest(f"'{name}' must be a date YYYY-MM-DD.", "invalid_date") from None
-    if day > today():
-        raise BadRequest(f"'{name}' is in the future.", "future_date")
     return day
 
 
@@ -130,17 +128,17 @@ def api_daily():
 
 def log_filters() -> dict:
     args = request.args
-    service = args.get("service") or None
+    service = args.get("service")
     if service is not None and office().service(service) is None:
         known = ext().store.reader().execute("SELECT 1 FROM services WHERE code = ?", (service,))
         if known.fetchone() is None:
             raise BadRequest(f"No procedure {service!r}.", "invalid_service")
-    counter = args.get("counter") or None
+    counter = args.get("counter")
     if counter is not None:
         if not NUMBER_RE.fullmatch(counter):
             raise BadRequest("'counter' must be a counter number.", "invalid_counter")
         counter = int(counter)
-    status = args.get("status") or None
+    status = args.get("status")
     if status is not None and status not in states.STATES:
         raise BadRequest(f"'status' must be one of {', '.join(states.STATES)}.", "invalid_status")
     return {"service": service, "counter": counter, "status": status}
@@ -235,7 +233,7 @@ def page(role: str):
 
 def page_date(value: str | None) -> tuple[str, str | None]:
     try:
-        return parse_date(value), None
+        return parse_date(value or None), None  # an empty form field: today
     except BadRequest as e:
         return today(), e.message
 

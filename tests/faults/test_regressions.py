@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests.faults.tools import dump
@@ -57,35 +55,3 @@ def test_transfer_to_a_procedure_that_issued_the_same_ordinal(clock, kiosk, coun
     moved = r.get_json()["ticket"]
     assert (moved["number"], moved["service"], moved["status"]) == ("A001", "chungthuc", "waiting")
     assert counter.next(2)["id"] == a["id"]  # head of the Chứng thực queue
-
-
-def test_number_migration_keeps_existing_rows(tmp_path):
-    from sqlite_utils import Database
-
-    from core.store import Store, connect, migrations
-
-    path = tmp_path / "old.db"
-    db = Database(connect(path))
-    migrations.apply(db, stop_before="m002_faults_unique_number_per_day")
-    db.conn.execute(
-        "INSERT INTO tickets (id, day, service, n, number, status, issued_at, queued_at)"
-        " VALUES ('t1', '2026-11-30', 'hotich', 1, 'A001', 'waiting', 1, 1)"
-    )
-    db.conn.commit()
-    db.close()
-    store = Store(path)
-    try:
-        conn = store.conn
-        assert [tuple(r) for r in conn.execute("SELECT id, number FROM tickets")] == [
-            ("t1", "A001")
-        ]
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        assert {"tickets_waiting", "tickets_day"} <= names
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        with pytest.raises(sqlite3.IntegrityError):
-            conn.execute(
-                "INSERT INTO tickets (id, day, service, n, number, status, issued_at, queued_at)"
-                " VALUES ('t2', '2026-11-30', 'chungthuc', 9, 'A001', 'waiting', 1, 1)"
-            )
-    finally:
-        store.close()
