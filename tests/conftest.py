@@ -70,3 +70,25 @@ def live_server(tmp_path):
     server = LiveServer(tmp_path / "live").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _playwright_bypasses_csp():
+    """Playwright's wait_for_function and friends evaluate strings, which the app's CSP
+    (script-src 'self', no eval) rightly forbids; browser tests therefore bypass it by
+    default. tests/faults/test_csp_browser.py loads every page under the real policy."""
+    from playwright.sync_api._generated import Browser
+
+    new_context, new_page = Browser.new_context, Browser.new_page
+
+    def context(self, *args, **kwargs):
+        kwargs.setdefault("bypass_csp", True)
+        return new_context(self, *args, **kwargs)
+
+    def page(self, *args, **kwargs):
+        kwargs.setdefault("bypass_csp", True)
+        return new_page(self, *args, **kwargs)
+
+    Browser.new_context, Browser.new_page = context, page
+    yield
+    Browser.new_context, Browser.new_page = new_context, new_page
