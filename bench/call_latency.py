@@ -66,7 +66,9 @@ def displays_process(url: str, names: list[str], ready, commands, results) -> No
         now = time.perf_counter()
         if not payload["recall"]:
             with lock:
-                arrived.setdefault(payload["call"]["ticket"]["id"], []).append(now)
+                arrived.setdefault(payload["call"]["ticket"]["number"], []).append(
+                    now
+                )  # numbers are unique per day; screens see no ids
 
     for name in names:
         sio = DisplayClient(reconnection=False)
@@ -121,7 +123,7 @@ def clerk(url, token, counter, stop, sent, http_ms, empty) -> None:
         r = s.post(f"{url}/api/counters/{counter}/next", headers=h, timeout=5)
         http_ms.append((time.perf_counter() - t0) * 1000)
         if r.status_code == 200:
-            sent[r.json()["ticket"]["id"]] = t0
+            sent[r.json()["ticket"]["number"]] = t0
         elif r.status_code == 204:
             empty.append(1)
         else:
