@@ -76,7 +76,8 @@ def test_console_in_a_browser(live_server):
         page.wait_for_function(
             "document.getElementById('message').textContent.includes('Không còn ai')"
         )
-        assert page.inner_text("#m-served") == "2"  # a and b finished by Next
+        # a and b finished by Next; the figure refreshes with the console's next state fetch
+        page.wait_for_function("document.getElementById('m-served').textContent === '2'")
 
         page.keyboard.press("p")
         page.wait_for_function(
