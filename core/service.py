@@ -390,6 +390,23 @@ class QueueService:
             return False
         return (not self.office.enforce_hours) or is_open(svc, now, self.office.tz)
 
+    def ticket_view(self, conn, row) -> dict:
+        """The API's Ticket object for a row read on `conn` (for reports' ticket log)."""
+        return self._ticket_view(conn, row)
+
+    def last_finished(self, counter: int, since: float) -> dict | None:
+        """The counter's most recent ticket finished at or after `since`, or None."""
+        row = (
+            self.store.reader()
+            .execute(
+                "SELECT id, number, finished_at, rating FROM tickets WHERE counter = ?"
+                " AND status = 'done' AND finished_at >= ? ORDER BY finished_at DESC LIMIT 1",
+                (counter, since),
+            )
+            .fetchone()
+        )
+        return dict(row) if row else None
+
     def waiting_list(self, services: list[str], limit: int = 50) -> list[dict]:
         """Waiting tickets of these procedures in call order (for a clerk's console)."""
         conn = self.store.reader()

@@ -31,7 +31,7 @@ def rows(queue, day: str, service=None, counter=None, status=None) -> list[dict]
     out = []
     for t in tickets:
         wait, service_s = times.get(t["id"], (None, None))
-        view = queue._ticket_view(conn, t)  # the API's Ticket object, one shape everywhere
+        view = queue.ticket_view(conn, t)  # the API's Ticket object, one shape everywhere
         view.update(wait_s=_secs(wait), service_s=_secs(service_s), clerk=t["clerk"])
         out.append(view)
     return out

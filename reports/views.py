@@ -198,16 +198,7 @@ def api_rating_ticket(number: int):
     if office().counter(number) is None:
         raise NotFound(f"No counter {number}.", "unknown_counter")
     t = now()
-    row = (
-        ext()
-        .store.reader()
-        .execute(
-            "SELECT id, number, finished_at, rating FROM tickets WHERE counter = ?"
-            " AND status = 'done' AND finished_at >= ? ORDER BY finished_at DESC LIMIT 1",
-            (number, t - RATE_WINDOW_S),
-        )
-        .fetchone()
-    )
+    row = ext().queue.last_finished(number, t - RATE_WINDOW_S)
     if row is None or row["rating"] is not None:
         return jsonify({"ticket": None})
     ticket = {"id": row["id"], "number": row["number"], "finished_s_ago": int(t - row["finished_at"])}  # fmt: skip
