@@ -113,38 +113,46 @@
     box.textContent = t("offline");
   }
 
+  // Buttons are updated in place, not rebuilt: a queue event arrives every few
+  // seconds in a busy hall, and a button replaced between a finger's press and
+  // release would swallow the tap.
+  function serviceButton(box, code, index) {
+    var b = box.children[index];
+    if (b && b.dataset.code === code) return b;
+    b = document.createElement("button");
+    b.type = "button";
+    b.dataset.code = code;
+    ["svc-prefix", "svc-name", "svc-sub", "svc-info", "svc-info2"].forEach(function (c) {
+      var span = document.createElement("span");
+      span.className = c;
+      b.appendChild(span);
+    });
+    box.insertBefore(b, box.children[index] || null);
+    return b;
+  }
+
+  function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+
   function renderServices() {
     var box = $("services");
-    box.textContent = "";
-    services.forEach(function (s) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.className = "svc" + (s.open ? "" : " closed") + (priority !== null ? " prio" : "");
-      b.dataset.code = s.code;
+    services.forEach(function (s, i) {
+      var b = serviceButton(box, s.code, i);
+      var cls = "svc" + (s.open ? "" : " closed") + (priority !== null ? " prio" : "");
+      if (b.className !== cls) b.className = cls;
       b.disabled = !s.open;
-      var badge = document.createElement("span");
-      badge.className = "svc-prefix";
-      badge.textContent = s.prefix;
-      var name = document.createElement("span");
-      name.className = "svc-name";
-      name.textContent = svcName(s, lang);
-      var sub = document.createElement("span");
-      sub.className = "svc-sub";
-      sub.textContent = svcName(s, other(lang));
-      var info = document.createElement("span");
-      info.className = "svc-info";
-      var line2 = document.createElement("span");
-      line2.className = "svc-info2";
+      var spans = b.children;
+      setText(spans[0], s.prefix);
+      setText(spans[1], svcName(s, lang));
+      setText(spans[2], svcName(s, other(lang)));
       if (s.open) {
-        info.textContent = t("waiting_n")(s.waiting);
-        line2.textContent = s.waiting === 0 ? t("next_up") : t("wait_about")(waitText(s.estimated_wait_s, s.waiting));
+        setText(spans[3], t("waiting_n")(s.waiting));
+        setText(spans[4], s.waiting === 0 ? t("next_up") : t("wait_about")(waitText(s.estimated_wait_s, s.waiting)));
       } else {
-        info.textContent = t("closed");
-        line2.textContent = t("hours") + ": " + (s["hours_" + lang] || "—");
+        setText(spans[3], t("closed"));
+        setText(spans[4], t("hours") + ": " + (s["hours_" + lang] || "—"));
       }
-      b.append(badge, name, sub, info, line2);
-      box.appendChild(b);
     });
+    while (box.children.length > services.length) box.removeChild(box.lastChild);
   }
 
   function renderPriority() {

@@ -85,6 +85,24 @@ def test_tap_a_procedure_and_see_the_number(server, page):
     assert "2 people waiting" in page.text_content(f"{button('hotich')} .svc-info")
 
 
+def test_queue_events_update_the_buttons_in_place(server, page):
+    """A tap must never land on a button being replaced: events edit the same nodes."""
+    page.goto(f"{server.url}/kiosk")
+    page.wait_for_selector(button("hotich"))
+    page.evaluate("document.querySelectorAll('button.svc').forEach(b => b.dataset.mark = 'x')")
+    for n in (1, 2):
+        requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
+        page.wait_for_function(
+            "document.querySelector('button.svc[data-code=hotich] .svc-info')"
+            f".textContent.includes('Đang chờ: {n}')"
+        )
+    marks = page.evaluate("[...document.querySelectorAll('button.svc')].map(b => b.dataset.mark)")
+    assert marks == ["x"] * 6
+    page.click("button.lang[data-lang=en]")  # a language switch edits them too
+    assert page.evaluate("document.querySelectorAll('button.svc[data-mark=x]').length") == 6
+    assert "2 people waiting" in page.text_content(f"{button('hotich')} .svc-info")
+
+
 def test_the_number_screen_returns_to_start_by_itself(tmp_path, page):
     s = start(tmp_path, ONESTOP_KIOSK_RETURN_AFTER_S="2")
     try:
@@ -232,7 +250,9 @@ def test_closed_procedures_are_greyed_and_a_refusal_is_explained(tmp_path, page)
         s.stop()
 
 
-MEASURE = """els => els.map(b => ({
+# One evaluate, not eval_on_selector_all: that queries and evaluates in two round
+# trips, and a refresh in between would hand it detached buttons.
+MEASURE = """() => [...document.querySelectorAll('button.svc')].map(b => ({
     r: b.getBoundingClientRect().toJSON(),
     clipped: b.scrollHeight > b.clientHeight + 1,
     font: parseFloat(getComputedStyle(b.querySelector('.svc-name')).fontSize)}))"""
@@ -250,7 +270,7 @@ def test_every_button_fits_the_10_inch_screen(server, browser, size):
                 p.click("#priority-toggle")
                 p.click("button.prio-choice >> nth=4")
                 p.wait_for_selector("#priority-on:not([hidden])")
-            boxes = p.eval_on_selector_all("button.svc", MEASURE)
+            boxes = p.evaluate(MEASURE)
             assert len(boxes) == 6
             for b in boxes:
                 r = b["r"]
