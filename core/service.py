@@ -7,6 +7,8 @@ to subscribers (sockets, printer, voice) on a dispatcher thread, in commit order
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import logging
 import queue as stdqueue
@@ -54,12 +56,24 @@ class QueueService:
         self.status_url = status_url or (lambda ticket_id: f"/t/{ticket_id}")
         # One outbox and thread per subscriber: a hung printer must not hold back displays.
         self._subscribers: list[tuple[Subscriber, stdqueue.Queue]] = []
+        self._inline: list[Subscriber] = []
+        self._inline_pending: collections.deque = collections.deque()
+        self._inline_lock = threading.Lock()  # one deliverer at a time keeps commit order
+        self._depth = threading.local()  # nesting of _changing() in this thread
         self._day: str | None = None
         self.sync_office()
         self._published_seq = self._read_seq(self.store.reader())
 
-    def subscribe(self, fn: Subscriber) -> None:
-        """Call fn(event_name, payload) after each commit, in commit order, on its own thread."""
+    def subscribe(self, fn: Subscriber, inline: bool = False) -> None:
+        """Call fn(event_name, payload) after each commit, in commit order.
+
+        By default on a thread of its own. inline=True: on the thread that committed, after
+        it has released the write lock; only for subscribers that never block (the screens'
+        non-blocking fan-out), since the clerk's or kiosk's request waits for them.
+        """
+        if inline:
+            self._inline.append(fn)
+            return
         outbox: stdqueue.Queue = stdqueue.Queue()
         self._subscribers.append((fn, outbox))
         threading.Thread(
@@ -75,6 +89,33 @@ class QueueService:
         for _fn, outbox in self._subscribers:
             for message in messages:
                 outbox.put(message)
+        if self._inline:
+            self._inline_pending.extend(messages)  # under the write lock: commit order
+
+    @contextlib.contextmanager
+    def _changing(self):
+        """Hold the write lock; once this thread has let go of it, run inline subscribers."""
+        with self.store.lock:
+            self._depth.n = getattr(self._depth, "n", 0) + 1
+            try:
+                yield
+            finally:
+                self._depth.n -= 1
+        if self._depth.n == 0:
+            self._deliver_inline()
+
+    def _deliver_inline(self) -> None:
+        while self._inline_pending:
+            with self._inline_lock:
+                try:
+                    name, payload = self._inline_pending.popleft()
+                except IndexError:
+                    return  # another thread delivered it
+                for fn in self._inline:
+                    try:
+                        fn(name, payload)
+                    except Exception:  # as for threaded subscribers: log, keep going
+                        log.exception("subscriber %r failed on %s", fn, name)
 
     def _dispatch_loop(self, fn: Subscriber, outbox: stdqueue.Queue) -> None:
         while True:
@@ -103,7 +144,7 @@ class QueueService:
 
         Called periodically by the server; True when something was published.
         """
-        with self.store.lock:
+        with self._changing():
             conn = self.store.reader()
             if self._read_seq(conn) <= self._published_seq:
                 return False
@@ -439,7 +480,7 @@ class QueueService:
         svc = self.office.service(service)
         if svc is None:
             raise NotFound(f"No procedure {service!r}.", "unknown_service")
-        with self.store.lock:
+        with self._changing():
             now = self.clock()
             self._roll_day(now)
             with self.store.write() as conn:
@@ -498,7 +539,7 @@ class QueueService:
         """Run body(conn, now, counter_row) in one transaction; publish what it returns."""
         if not isinstance(counter, int) or isinstance(counter, bool) or not 0 < counter < 2**31:
             raise NotFound("No such counter.", "unknown_counter")
-        with self.store.lock:
+        with self._changing():
             now = self.clock()
             self._roll_day(now)
             with self.store.write() as conn:
@@ -662,7 +703,7 @@ class QueueService:
             raise BadRequest("'rating' must be 1, 2, 3 or 4.", "invalid_rating")
         if not isinstance(ticket_id, str) or len(ticket_id) > 64:
             raise NotFound("No such ticket.", "unknown_ticket")
-        with self.store.lock:
+        with self._changing():
             now = self.clock()
             with self.store.write() as conn:
                 t = self._ticket_row(conn, ticket_id)
@@ -679,7 +720,7 @@ class QueueService:
 
     def record(self, type_: str, ticket_id: str | None = None, **data) -> None:
         """Log a non-transition event (print_failed, voice_gap, ...) and publish it."""
-        with self.store.lock:
+        with self._changing():
             now = self.clock()
             with self.store.write() as conn:
                 t = self._ticket_row(conn, ticket_id) if ticket_id else None
@@ -690,7 +731,7 @@ class QueueService:
 
     def close_day(self, day: str | None = None) -> int:
         """Expire every ticket of `day` (default: today) and earlier still open; count them."""
-        with self.store.lock:
+        with self._changing():
             now = self.clock()
             day = day or office_day(now, self.office.tz, self.office.day_starts_at)
             with self.store.write() as conn:

@@ -19,6 +19,7 @@ from core.public import redact
 from core.timeutil import iso
 
 from .auth import User
+from .fanout import Fanout
 from .presence import KINDS, Presence, clean_name
 
 socketio = SocketIO()
@@ -60,10 +61,20 @@ def report_faults(presence: Presence, queue) -> list[dict]:
 def init_app(app: Flask, ext) -> None:
     # None: the engine refuses a browser Origin other than this host (no cross-site sockets).
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=None, logger=False)
+    # Every /display message goes through the fan-out (see fanout.py): one path per screen
+    # keeps its messages in order.
+    fanout = Fanout()
+    fanout.install(socketio.server)
+    ext.devices["fanout"] = fanout
     queue = ext.queue
     presence = Presence(ext.settings.office, ext.clock, path=ext.data_dir / "presence.json")
     ext.devices["presence"] = presence
-    ext.health["displays"] = presence.health
+    # How the screens were sent to: "direct" is the fast path of fanout.py, "queued"
+    # Engine.IO's own (long-polling screens, or one that stopped reading).
+    ext.health["displays"] = lambda: {
+        **presence.health(),
+        "sent": {"direct": fanout.direct_writes, "queued": fanout.queued_writes},
+    }
     watcher: dict[str, threading.Thread] = {}
     staff: dict[str, User] = {}  # /staff sid -> who connected it
 
@@ -77,11 +88,11 @@ def init_app(app: Flask, ext) -> None:
 
     def push(name: str, payload: dict) -> None:
         if name in BROADCAST:
-            socketio.emit(name, redact(payload), namespace=DISPLAY)
+            fanout.emit(name, redact(payload), DISPLAY)
         else:
             socketio.emit(name, payload, namespace=STAFF)
 
-    queue.subscribe(push)
+    queue.subscribe(push, inline=True)  # non-blocking sends: no thread hand-off needed
 
     def watch() -> None:
         """Report vanished displays, and publish changes other processes committed."""
@@ -110,7 +121,7 @@ def init_app(app: Flask, ext) -> None:
         if not app.testing:
             # Started by the first screen, so CLI commands never run a watcher of their own.
             ensure_watcher()
-        emit("snapshot", snapshot())
+        fanout.emit("snapshot", snapshot(), DISPLAY, to=request.sid)
 
     @socketio.on("disconnect", namespace=DISPLAY)
     def on_disconnect(*_args):
@@ -120,7 +131,7 @@ def init_app(app: Flask, ext) -> None:
     @socketio.on("get_snapshot", namespace=DISPLAY)
     def on_get_snapshot(*_args):
         presence.seen(request.sid)
-        emit("snapshot", snapshot())
+        fanout.emit("snapshot", snapshot(), DISPLAY, to=request.sid)
 
     @socketio.on("heartbeat", namespace=DISPLAY)
     def on_heartbeat(*_args):

@@ -254,6 +254,60 @@ def test_a_broken_subscriber_does_not_stop_others(q):
     assert got == ["ticket_issued"]
 
 
+def test_inline_subscribers_run_after_the_write_lock_is_let_go_in_commit_order(q):
+    """The screens' fan-out runs on the committing thread, never holding up other writers."""
+    import threading
+
+    seen, lock_free = [], []
+
+    def inline(name, payload):
+        # Another thread can take the write lock now: we are past the commit and the lock.
+        def probe():
+            took = q.store.lock.acquire(timeout=2)
+            lock_free.append(took)
+            if took:
+                q.store.lock.release()
+
+        t = threading.Thread(target=probe)
+        t.start()
+        t.join()
+        seen.append((name, payload["seq"], threading.get_ident()))
+
+    q.subscribe(inline, inline=True)
+    me = threading.get_ident()
+    q.issue("hotich")
+    assert [n for n, _, _ in seen] == ["ticket_issued"]  # delivered before issue() returned
+    q.next(1)
+    q.start(1)
+    assert [n for n, _, _ in seen] == ["ticket_issued", "ticket_called", "queue_changed"]
+    assert all(lock_free) and all(ident == me for _, _, ident in seen)
+    seqs = [s for _, s, _ in seen]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+
+
+def test_inline_subscribers_keep_commit_order_across_threads(q):
+    from concurrent.futures import ThreadPoolExecutor
+
+    seqs = []
+    q.subscribe(lambda n, p: seqs.append(p["seq"]), inline=True)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: q.issue("hotich"), range(80)))
+    assert len(seqs) == 80 and seqs == sorted(seqs)
+
+
+def test_a_broken_inline_subscriber_loses_nothing(q):
+    got = []
+
+    def broken(name, payload):
+        raise RuntimeError("boom")
+
+    q.subscribe(broken, inline=True)
+    q.subscribe(lambda n, p: got.append(n), inline=True)
+    t, created = q.issue("hotich")  # the ticket is issued and answered all the same
+    assert created and q.ticket(t["id"])["status"] == "waiting"
+    assert got == ["ticket_issued"]
+
+
 def test_snapshot_lists_recent_calls_newest_first(q):
     for _ in range(3):
         q.issue("hotich")
