@@ -16,4 +16,5 @@ except ConfigError as e:
 # Everything built so far lives as long as the process. Without this each full garbage
 # collection walks it all again: a 45-55 ms pause on the 2-core machine, long enough to
 # hold a call on its way to the lobby screens (bench/call_latency.py p99).
+gc.collect()  # start-up garbage goes first, or freezing would keep it for good
 gc.freeze()

@@ -168,6 +168,10 @@ def test_calls_that_arrive_together_are_each_shown_in_order(server, browser):
     mute.wait_for_function("window.heroLog.length >= 3", timeout=30000)
     assert mute.evaluate("window.heroLog.slice(0, 3)") == [c[0] for c in called]
     assert errors == []
+    # Chromium asks for compressed frames (permessage-deflate): the direct path of
+    # server/fanout.py still served these screens, compressing for each.
+    sent = requests.get(f"{server.url}/api/health", timeout=5).json()["checks"]["displays"]["sent"]
+    assert sent["direct"] >= 3 * 6 and sent["queued"] == 0, sent
 
 
 def test_a_lost_event_is_noticed_by_its_seq_and_resynced(server, browser):
