@@ -178,7 +178,7 @@ def main():
         f"  call next (4 counters): {med(calls, 'calls_per_s'):.0f} calls/s, p50 {med(calls, 'p50_ms'):.1f} ms, "
         f"p99 {med(calls, 'p99_ms'):.1f} ms, called twice {sum(c['called_twice'] for c in calls)}"
     )
-    print(f"  server RSS after 5,000 tickets: {statistics.median(mems):.1f} MB")  # fmt: skip
+    print(f"  server RSS after a run (at least 5,000 tickets): {statistics.median(mems):.1f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":
