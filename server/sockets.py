@@ -1,7 +1,9 @@
 """Socket.IO: `/display` pushes every committed change to screens; `/staff` carries alerts.
 
-Messages come from QueueService's dispatcher thread in commit order, each broadcast one
-carrying the `seq` it was committed with; a display that sees a gap asks `get_snapshot`.
+Messages come from QueueService in commit order (an inline subscriber: on the committing
+thread, after the write lock is let go), each broadcast one carrying the `seq` it was
+committed with; a display that sees a gap asks `get_snapshot`. `/display` messages leave
+through server/fanout.py.
 `/staff` is for logged-in clerks and above: it relays what is not for the lobby
 (print_failed, voice_gap, ticket_rated, display_lost, ...) and, to supervisors, presence.
 """
