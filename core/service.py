@@ -2,7 +2,9 @@
 
 Each public method runs one IMMEDIATE transaction, writes the ticket row and an event
 row, bumps the broadcast sequence, commits, and only then hands the resulting messages
-to subscribers (sockets, printer, voice) on a dispatcher thread, in commit order.
+to subscribers in commit order: slow ones (printer, voice) on a dispatcher thread each,
+the screens' fan-out (`inline=True`) on the committing thread once it has let go of the
+write lock, which saves a thread hand-off on the way to the lobby.
 """
 
 from __future__ import annotations
@@ -112,20 +114,22 @@ class QueueService:
                 except IndexError:
                     return  # another thread delivered it
                 for fn in self._inline:
-                    try:
-                        fn(name, payload)
-                    except Exception:  # as for threaded subscribers: log, keep going
-                        log.exception("subscriber %r failed on %s", fn, name)
+                    self._tell(fn, name, payload)
 
     def _dispatch_loop(self, fn: Subscriber, outbox: stdqueue.Queue) -> None:
         while True:
             name, payload = outbox.get()
             try:
-                fn(name, payload)
-            except Exception:  # a broken subscriber must not stop its own later messages
-                log.exception("subscriber %r failed on %s", fn, name)
+                self._tell(fn, name, payload)
             finally:
                 outbox.task_done()
+
+    @staticmethod
+    def _tell(fn: Subscriber, name: str, payload: dict) -> None:
+        try:
+            fn(name, payload)
+        except Exception:  # a broken subscriber must not stop later messages or others
+            log.exception("subscriber %r failed on %s", fn, name)
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until every published message has been handed out (tests, shutdown)."""

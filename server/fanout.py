@@ -32,6 +32,7 @@ from typing import Any
 
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
+from wsproto.events import TextMessage
 
 log = logging.getLogger("onestop")
 
@@ -88,8 +89,6 @@ class Link:
                 self.direct = False
                 return False
             if self.deflate:
-                from wsproto.events import TextMessage
-
                 frame = ws.ws.send(TextMessage(data=text))  # compressed for this peer
             sent = _send_some(ws.sock, frame)
             if sent < len(frame):
