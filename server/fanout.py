@@ -13,6 +13,10 @@ What keeps it safe:
   ones (and any that upgraded from polling) keep Engine.IO's queue, as before.
 - Every message of the app for `/display` goes through `Fanout.emit` (broadcasts and the
   snapshots sent to one screen alike), so one connection's messages leave in one order.
+- Messages leave one at a time (`Fanout.order`), and a snapshot is read under the same lock
+  (`Fanout.emit_fresh`): a call committed while a screen connects reaches that screen
+  after its snapshot, never between the snapshot's read and its send, where the screen
+  would drop it as older than the snapshot it has not yet seen.
 - Engine.IO's own writer thread (pings, the connect reply) takes the same per-connection
   lock as the direct writes, so frames never interleave.
 - A write that would block leaves the rest of the frame to a thread of its own, and that
@@ -28,6 +32,7 @@ import os
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from engineio import packet as eio_packet
@@ -128,6 +133,9 @@ class Fanout:
         self.server: Any = None
         self.direct_writes = 0  # counted for tests and the benchmark
         self.queued_writes = 0
+        # Held while a message is sent; never while the store's lock is (the queue tells
+        # its inline subscribers after releasing it), so the order is always this, store.
+        self.order = threading.RLock()
 
     def install(self, sio_server: Any) -> bool:
         """Hook into a python-socketio Server in threading mode; False if it cannot."""
@@ -184,8 +192,17 @@ class Fanout:
         eio._async = {**eio._async, "websocket": DirectWebSocket}
         return True
 
+    def emit_fresh(self, event: str, make: Callable[[], Any], namespace: str, to: str) -> None:
+        """Send `make()` to sid `to`, read while no other message can leave (see above)."""
+        with self.order:
+            self.emit(event, make(), namespace, to=to)
+
     def emit(self, event: str, data: Any, namespace: str, to: str | None = None) -> None:
         """Like SocketIO.emit without callbacks: to everyone in `namespace`, or to sid `to`."""
+        with self.order:
+            self._emit(event, data, namespace, to)
+
+    def _emit(self, event: str, data: Any, namespace: str, to: str | None) -> None:
         server = self.server
         encoded = server.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, data]

@@ -123,7 +123,7 @@ def init_app(app: Flask, ext) -> None:
         if not app.testing:
             # Started by the first screen, so CLI commands never run a watcher of their own.
             ensure_watcher()
-        fanout.emit("snapshot", snapshot(), DISPLAY, to=request.sid)
+        fanout.emit_fresh("snapshot", snapshot, DISPLAY, to=request.sid)
 
     @socketio.on("disconnect", namespace=DISPLAY)
     def on_disconnect(*_args):
@@ -133,7 +133,7 @@ def init_app(app: Flask, ext) -> None:
     @socketio.on("get_snapshot", namespace=DISPLAY)
     def on_get_snapshot(*_args):
         presence.seen(request.sid)
-        fanout.emit("snapshot", snapshot(), DISPLAY, to=request.sid)
+        fanout.emit_fresh("snapshot", snapshot, DISPLAY, to=request.sid)
 
     @socketio.on("heartbeat", namespace=DISPLAY)
     def on_heartbeat(*_args):

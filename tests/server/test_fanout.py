@@ -17,7 +17,7 @@ import socketio
 import websocket
 from wsproto.frame_protocol import FrameProtocol
 
-from server.fanout import text_frame
+from server.fanout import Fanout, text_frame
 from tests.helpers import LiveServer
 
 
@@ -27,6 +27,28 @@ def test_frame_is_what_wsproto_would_send(size):
     text = ("Mời công dân số A001 đến quầy 1 " * (size // 30 + 1))[:size]
     proto = FrameProtocol(client=False, extensions=[])  # what simple-websocket sends with
     assert text_frame(text) == proto.send_data(text, fin=True)
+
+
+def test_no_message_slips_between_a_snapshot_read_and_its_send():
+    """A call published while a snapshot is being read leaves after that snapshot.
+
+    Otherwise a screen gets the call first, drops it (no snapshot yet), then gets a
+    snapshot older than the call: the call is lost on that screen (CI run of stop 9).
+    """
+    fanout = Fanout()
+    assert fanout.install(socketio.Server(async_mode="threading"))
+    sent: list[str] = []
+    fanout._emit = lambda event, data, namespace, to: sent.append(event)
+    caller = threading.Thread(target=fanout.emit, args=("ticket_called", {}, "/display"))
+
+    def read_snapshot():
+        caller.start()
+        caller.join(0.3)  # long enough for the call to leave, if it could overtake
+        return {"seq": 1}
+
+    fanout.emit_fresh("snapshot", read_snapshot, "/display", to="some-sid")
+    caller.join(5)
+    assert sent == ["snapshot", "ticket_called"]
 
 
 @pytest.fixture(scope="module")
