@@ -3,8 +3,13 @@
 import gc
 import sys
 
-from server import create_app
-from server.settings import ConfigError
+# python-engineio imports aiohttp for its asyncio client whenever it is installed. The
+# server never uses it; the dev requirements install it for the benchmarks' simulated
+# screens, where it would add ~10 MB to the worker (a Pi's runtime venv has none).
+sys.modules.setdefault("aiohttp", None)  # type: ignore[arg-type]
+
+from server import create_app  # noqa: E402
+from server.settings import ConfigError  # noqa: E402
 
 try:
     app = create_app()

@@ -36,8 +36,16 @@ Subscriber = Callable[[str, dict], None]
 
 RECENT_CALLS = 8
 RECENT_SERVICE_SAMPLE = 20
+
+
+def call_key(t) -> tuple:
+    """CALL_ORDER in Python, to merge the lines of several procedures."""
+    return (-t["head"], -t["priority"], t["queued_at"], t["n"], t["number"])
+
+
+AHEAD_SCAN = 64  # index entries _ahead reads from the front before counting from the back
 # SQL twin of core.policy.sort_key; tests check the two agree.
-CALL_ORDER = "head DESC, priority DESC, queued_at, n"
+CALL_ORDER = "head DESC, priority DESC, queued_at, n, number"
 
 
 class QueueService:
@@ -290,14 +298,37 @@ class QueueService:
         )
 
     def _ahead(self, conn, t) -> int:
-        """Waiting tickets of the same procedure that will be called before `t`."""
-        return conn.execute(
-            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND id != ?"
-            " AND (head > ? OR (head = ? AND (priority > ? OR (priority = ? AND"
-            " (queued_at < ? OR (queued_at = ? AND n < ?))))))",
-            (t["service"], t["id"], t["head"], t["head"], t["priority"], t["priority"],
-             t["queued_at"], t["queued_at"], t["n"]),
-        ).fetchone()[0]  # fmt: skip
+        """Waiting tickets of the same procedure that will be called before `t`.
+
+        The line is split by (head, priority) into at most four parts kept counted by
+        triggers (store.m002); only `t`'s own part is counted here, from whichever end
+        is nearer, so a new ticket at the back of a long line costs a few index reads.
+        """
+        service, head, priority = t["service"], t["head"], t["priority"]
+        ahead = 0
+        own = 0
+        for h, p, n in conn.execute(
+            "SELECT head, priority, n FROM waiting_counts WHERE service = ?", (service,)
+        ):
+            if (h, p) == (head, priority):
+                own = n
+            elif (-h, -p) < (-head, -priority):
+                ahead += n
+        part = "status = 'waiting' AND service = ? AND head = ? AND priority = ?"
+        before = conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE {part}"
+            " AND (queued_at, n, number) < (?, ?, ?) LIMIT ?)",
+            (service, head, priority, t["queued_at"], t["n"], t["number"], AHEAD_SCAN),
+        ).fetchone()[0]
+        if before == AHEAD_SCAN:  # far back in a long line: count those behind instead
+            behind = conn.execute(
+                f"SELECT COUNT(*) FROM tickets WHERE {part}"
+                " AND (queued_at, n, number) >= (?, ?, ?) AND id != ?",
+                (service, head, priority, t["queued_at"], t["n"], t["number"], t["id"]),
+            ).fetchone()[0]
+            counted = t["status"] == states.WAITING if "status" in t.keys() else False
+            before = own - int(counted) - behind
+        return ahead + before
 
     def _ticket_view(
         self, conn, t, position: int | None = None, estimated: int | None = None
@@ -328,11 +359,9 @@ class QueueService:
 
     def _waiting(self, conn) -> dict[str, int]:
         counts = {s.code: 0 for s in self.office.services}
-        for row in conn.execute(
-            "SELECT service, COUNT(*) FROM tickets WHERE status = 'waiting' GROUP BY service"
-        ):
-            if row[0] in counts:
-                counts[row[0]] = row[1]
+        for service, n in conn.execute("SELECT service, n FROM waiting_counts"):
+            if service in counts:
+                counts[service] += n
         return counts
 
     def _counters(self, conn) -> list[dict]:
@@ -455,13 +484,32 @@ class QueueService:
     def waiting_list(self, services: list[str], limit: int = 50) -> list[dict]:
         """Waiting tickets of these procedures in call order (for a clerk's console)."""
         conn = self.store.reader()
-        marks = ",".join("?" * len(services)) or "''"
-        rows = conn.execute(
-            f"SELECT * FROM tickets WHERE status = 'waiting' AND service IN ({marks})"
-            f" ORDER BY {CALL_ORDER} LIMIT ?",
-            (*services, limit),
-        ).fetchall()
-        return [self._ticket_view(conn, r) for r in rows]
+        estimates: dict[tuple[str, int], int] = {}
+        out = []
+        for row, ahead in self._line(conn, services, limit):
+            key = (row["service"], ahead)
+            if key not in estimates:
+                estimates[key] = self._estimate(conn, row["service"], ahead)
+            out.append(self._ticket_view(conn, row, ahead, estimates[key]))
+        return out
+
+    def _line(self, conn, services: list[str], limit: int) -> list[tuple[sqlite3.Row, int]]:
+        """The first `limit` waiting tickets of `services` in call order, each with the
+        number ahead of it in its own procedure's line.
+
+        One index range per procedure (store.m002's tickets_line), merged here: SQLite
+        would otherwise sort every waiting row of all the procedures for each call.
+        """
+        merged = []
+        for service in dict.fromkeys(services):
+            rows = conn.execute(
+                "SELECT * FROM tickets WHERE status = 'waiting' AND service = ?"
+                f" ORDER BY {CALL_ORDER} LIMIT ?",
+                (service, limit),
+            ).fetchall()
+            merged.extend((row, ahead) for ahead, row in enumerate(rows))
+        merged.sort(key=lambda ra: call_key(ra[0]))
+        return merged[:limit]
 
     def issue(
         self,
@@ -512,6 +560,7 @@ class QueueService:
                     "id": secrets.token_urlsafe(12),
                     "service": service,
                     "n": n,
+                    "number": svc.label(n),
                     "head": 0,
                     "priority": int(priority),
                     "queued_at": now,
@@ -522,7 +571,7 @@ class QueueService:
                     "INSERT INTO tickets (id, day, service, origin, n, number, status, priority,"
                     " kiosk, issued_at, queued_at, estimated_wait_s, idempotency_key)"
                     " VALUES (?,?,?,?,?,?,'waiting',?,?,?,?,?,?)",
-                    (t["id"], day, service, service, n, svc.label(n), int(priority), kiosk, now, now,
+                    (t["id"], day, service, service, n, t["number"], int(priority), kiosk, now, now,
                      estimate, idempotency_key),
                 )  # fmt: skip
                 row = self._ticket_row(conn, t["id"])
@@ -589,13 +638,8 @@ class QueueService:
                     "stale_request",
                 )
             finished = self._finish_current(conn, now, c, clerk)
-            services = json.loads(c["services"])
-            marks = ",".join("?" * len(services)) or "''"
-            t = conn.execute(
-                f"SELECT * FROM tickets WHERE status = 'waiting' AND service IN ({marks})"
-                f" ORDER BY {CALL_ORDER} LIMIT 1",
-                services,
-            ).fetchone()
+            line = self._line(conn, json.loads(c["services"]), 1)
+            t = line[0][0] if line else None
             if t is None:
                 conn.execute(
                     "UPDATE counters SET clerk = ?, updated_at = ? WHERE number = ?",

@@ -82,6 +82,53 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_waiting_line(db: Database) -> None:
+    """Keep the waiting line cheap to read however long it grows.
+
+    The counts per procedure and per place in the call order (transferred, priority)
+    are kept by triggers in the same transaction as the ticket change, so every process
+    sees them right; the index holds each procedure's line in call order, so "who is
+    next" and "how many are ahead" read a few index entries instead of every waiting row.
+    """
+    db.executescript(
+        """
+        CREATE TABLE waiting_counts (
+            service TEXT NOT NULL, head INTEGER NOT NULL, priority INTEGER NOT NULL,
+            n INTEGER NOT NULL, PRIMARY KEY (service, head, priority)
+        ) WITHOUT ROWID;
+        INSERT INTO waiting_counts (service, head, priority, n)
+            SELECT service, head, priority, COUNT(*) FROM tickets WHERE status = 'waiting'
+            GROUP BY service, head, priority;
+        CREATE TRIGGER waiting_counts_insert AFTER INSERT ON tickets
+            WHEN NEW.status = 'waiting' BEGIN
+            INSERT INTO waiting_counts (service, head, priority, n)
+                VALUES (NEW.service, NEW.head, NEW.priority, 1)
+                ON CONFLICT (service, head, priority) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER waiting_counts_delete AFTER DELETE ON tickets
+            WHEN OLD.status = 'waiting' BEGIN
+            UPDATE waiting_counts SET n = n - 1
+                WHERE service = OLD.service AND head = OLD.head AND priority = OLD.priority;
+        END;
+        CREATE TRIGGER waiting_counts_update AFTER UPDATE OF status, service, head, priority
+            ON tickets WHEN OLD.status = 'waiting' OR NEW.status = 'waiting' BEGIN
+            UPDATE waiting_counts SET n = n - 1
+                WHERE OLD.status = 'waiting'
+                AND service = OLD.service AND head = OLD.head AND priority = OLD.priority;
+            INSERT INTO waiting_counts (service, head, priority, n)
+                SELECT NEW.service, NEW.head, NEW.priority, 1 WHERE NEW.status = 'waiting'
+                ON CONFLICT (service, head, priority) DO UPDATE SET n = n + 1;
+        END;
+        -- Each procedure's line in call order (service.CALL_ORDER).
+        CREATE INDEX tickets_line
+            ON tickets (service, head DESC, priority DESC, queued_at, n, number)
+            WHERE status = 'waiting';
+        DROP INDEX tickets_waiting;
+        """
+    )
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
