@@ -1,7 +1,12 @@
 """Entry point for `flask` and gunicorn (wsgi:app)."""
 
 import gc
+import logging
 import sys
+
+# Warnings and errors of every part go to stderr (the journal under systemd), once each.
+# Said here rather than left to python-escpos, whose import happens to call basicConfig.
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s:%(name)s:%(message)s")
 
 # python-engineio imports aiohttp for its asyncio client whenever it is installed. The
 # server never uses it; the dev requirements install it for the benchmarks' simulated

@@ -20,6 +20,7 @@ from flask_socketio import SocketIO, emit, join_room
 from core.public import redact
 from core.timeutil import iso
 
+from . import junklog
 from .auth import User
 from .fanout import Fanout
 from .presence import KINDS, Presence, clean_name
@@ -63,6 +64,7 @@ def report_faults(presence: Presence, queue) -> list[dict]:
 def init_app(app: Flask, ext) -> None:
     # None: the engine refuses a browser Origin other than this host (no cross-site sockets).
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=None, logger=False)
+    junklog.install()  # a client's junk is one short line in the log, not a traceback
     # Every /display message goes through the fan-out (see fanout.py): one path per screen
     # keeps its messages in order.
     fanout = Fanout()
