@@ -301,8 +301,9 @@ class QueueService:
         """Waiting tickets of the same procedure that will be called before `t`.
 
         The line is split by (head, priority) into at most four parts kept counted by
-        triggers (store.m002); only `t`'s own part is counted here, from whichever end
-        is nearer, so a new ticket at the back of a long line costs a few index reads.
+        triggers (store.m002); only `t`'s own part is counted here: from the front when
+        `t` is among the first AHEAD_SCAN, else from the back, so a new ticket at the end
+        of a long line costs a few index reads.
         """
         service, head, priority = t["service"], t["head"], t["priority"]
         ahead = 0
@@ -312,7 +313,7 @@ class QueueService:
         ):
             if (h, p) == (head, priority):
                 own = n
-            elif (-h, -p) < (-head, -priority):
+            elif (-h, -p) < (-head, -priority):  # a part called before t's (CALL_ORDER)
                 ahead += n
         part = "status = 'waiting' AND service = ? AND head = ? AND priority = ?"
         before = conn.execute(
@@ -326,8 +327,7 @@ class QueueService:
                 " AND (queued_at, n, number) >= (?, ?, ?) AND id != ?",
                 (service, head, priority, t["queued_at"], t["n"], t["number"], t["id"]),
             ).fetchone()[0]
-            counted = t["status"] == states.WAITING if "status" in t.keys() else False
-            before = own - int(counted) - behind
+            before = own - int(t["status"] == states.WAITING) - behind  # `t` counts itself
         return ahead + before
 
     def _ticket_view(
@@ -564,6 +564,7 @@ class QueueService:
                     "head": 0,
                     "priority": int(priority),
                     "queued_at": now,
+                    "status": None,  # not in the table yet: not in waiting_counts either
                 }
                 ahead = self._ahead(conn, t)
                 estimate = self._estimate(conn, service, ahead)
