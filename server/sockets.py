@@ -81,6 +81,7 @@ def init_app(app: Flask, ext) -> None:
     }
     watcher: dict[str, threading.Thread] = {}
     staff: dict[str, User] = {}  # /staff sid -> who connected it
+    screens: set[str] = set()  # /display sids whose connect handler has run
 
     def snapshot() -> dict:
         # `now` lets a screen judge how old a call is without trusting its own clock.
@@ -117,6 +118,11 @@ def init_app(app: Flask, ext) -> None:
 
     @socketio.on("connect", namespace=DISPLAY)
     def on_connect(auth=None):
+        if request.sid in screens:
+            # python-socketio routes a client *event* named "connect" here too: ignore it,
+            # so a screen cannot rename itself in presence or ask for snapshots this way.
+            return
+        screens.add(request.sid)
         if isinstance(auth, dict) and auth.get("kind") in KINDS:
             name = clean_name(auth.get("name"))
             if name:
@@ -129,6 +135,7 @@ def init_app(app: Flask, ext) -> None:
 
     @socketio.on("disconnect", namespace=DISPLAY)
     def on_disconnect(*_args):
+        screens.discard(request.sid)
         if presence.disconnect(request.sid) is not None:
             presence_changed()
 
@@ -143,6 +150,8 @@ def init_app(app: Flask, ext) -> None:
 
     @socketio.on("connect", namespace=STAFF)
     def on_staff_connect(auth=None):
+        if request.sid in staff:
+            return  # a client event named "connect" (see on_connect): keeps the first login
         user = staff_user(auth)
         if user is None:
             # Refused: the client gets connect_error with this message.

@@ -183,6 +183,17 @@ def test_clerk_cannot_ask_for_presence(app, onestop):
     assert [e["name"] for e in got] == ["refused"]
 
 
+def test_a_clerk_cannot_switch_user_by_resending_connect(app, auth):
+    clerk = socketio.test_client(app, namespace=STAFF, flask_test_client=app.test_client(),
+                                 auth={"token": auth["clerk"]["Authorization"][7:]})  # fmt: skip
+    clerk.get_received(STAFF)
+    boss = {"token": auth["supervisor"]["Authorization"][7:]}
+    clerk.emit("connect", boss, namespace=STAFF)
+    assert clerk.get_received(STAFF) == []  # no second hello, no presence list
+    clerk.emit("get_presence", namespace=STAFF)
+    assert [e["name"] for e in clerk.get_received(STAFF)] == ["refused"]
+
+
 @pytest.mark.parametrize(
     "auth", [{"kind": "display", "name": ""}, {"kind": "toaster", "name": "x"}, {"kind": 3}]
 )
@@ -191,6 +202,19 @@ def test_odd_auth_still_gets_the_lobby_but_no_presence(app, onestop, auth):
     assert s.is_connected(DISPLAY)
     assert events(s, "snapshot")
     assert onestop.devices["presence"].snapshot() == []
+
+
+def test_an_event_named_connect_does_not_rerun_the_connect_handler(app, onestop):
+    """python-socketio routes a client event "connect" to the connect handler: ignored."""
+    tv = display(app, kind="display", name="sanh-chinh")
+    tv.get_received(DISPLAY)
+    tv.emit("connect", {"kind": "kiosk", "name": "gia-mao"}, namespace=DISPLAY)
+    assert tv.get_received(DISPLAY) == []  # no second snapshot
+    names = [(d["kind"], d["name"]) for d in onestop.devices["presence"].snapshot()]
+    assert names == [("display", "sanh-chinh")]  # not renamed, nothing added
+    tv.disconnect(DISPLAY)
+    again = display(app, kind="display", name="sanh-chinh")  # a new connection is served
+    assert [e["name"] for e in again.get_received(DISPLAY)] == ["snapshot"]
 
 
 def test_presence_tracks_displays_and_kiosks(app, onestop, clock):
