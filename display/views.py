@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from display.presence import clean_name
 from server.auth import require
-from server.presence import clean_name
 
 bp = Blueprint(
     "display",
@@ -62,6 +62,6 @@ def page():
 @bp.get("/devices")
 @require("supervisor")
 def devices():
-    """Displays and kiosks the server has seen, with faults (see server/presence.py)."""
+    """Displays and kiosks the server has seen, with faults (see display/presence.py)."""
     presence = current_app.extensions["onestop"].devices["presence"]
     return jsonify({"devices": presence.snapshot()})

@@ -91,7 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import reports
     from counter import bp as counter_bp
     from display import bp as display_bp
-    from display import voice_views
+    from voice import views as voice_views
 
     from . import api, auth, backup, cli, errors, openapi, security, sockets, views
 

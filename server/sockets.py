@@ -19,11 +19,11 @@ from flask_socketio import SocketIO, emit, join_room
 
 from core.public import redact
 from core.timeutil import iso
+from display.presence import KINDS, Presence, clean_name
 
 from . import junklog
 from .auth import User
 from .fanout import Fanout
-from .presence import KINDS, Presence, clean_name
 
 socketio = SocketIO()
 log = logging.getLogger("onestop")

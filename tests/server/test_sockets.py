@@ -291,7 +291,7 @@ def test_device_list_is_for_supervisors(client, onestop, auth):
 
 
 def test_a_display_missing_after_a_restart_is_still_noticed(app, onestop, clock):
-    from server.presence import Presence
+    from display.presence import Presence
 
     tv = display(app, kind="display", name="sanh-chinh")
     display(app, kind="kiosk", name="kiosk-1")

@@ -7,7 +7,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
-from .voice_words import digit_words, letter_vi, number_words
+from .words import digit_words, letter_vi, number_words
 
 TICKET_RE = re.compile(r"^([A-Z]*)(\d+)$")
 FIELD_RE = re.compile(r"\{(number|counter)\}")

@@ -1,6 +1,6 @@
-"""Make the call chime (display/voice_static/chime.wav): a soft two-note bell, our own work.
+"""Make the call chime (voice/static/chime.wav): a soft two-note bell, our own work.
 
-Run `python -m display.voice_chime` to write it again; the output is byte-for-byte stable.
+Run `python -m voice.chime` to write it again; the output is byte-for-byte stable.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import wave
 from pathlib import Path
 
 RATE = 22050
-OUT = Path(__file__).with_name("voice_static") / "chime.wav"
+OUT = Path(__file__).with_name("static") / "chime.wav"
 # (start s, frequency Hz, length s): a falling major third, G5 then E5, like a hall bell.
 NOTES = ((0.0, 783.99, 1.1), (0.42, 659.25, 1.3))
 PARTIALS = ((1.0, 1.0), (2.0, 0.35), (3.0, 0.12), (4.2, 0.05))  # bell-like overtones

@@ -20,9 +20,9 @@ from pathlib import Path
 from core.announce import TextAnnouncer
 
 from .audio_info import NotAudio
-from .tts_engines import Engine, EngineError, make_engines
-from .voice_cache import SegmentCache
-from .voice_phrase import Segment, VoiceConfig, call_plan, needed_segments
+from .cache import SegmentCache
+from .engines import Engine, EngineError, make_engines
+from .phrase import Segment, VoiceConfig, call_plan, needed_segments
 
 log = logging.getLogger("onestop.voice")
 

@@ -9,9 +9,9 @@ import wave
 
 import pytest
 
-from display.voice_phrase import call_plan
-from tests.display.test_voice_support import google_fixture, voice_app  # noqa: F401 - fixture
 from tests.helpers import CounterDesk, Kiosk
+from tests.voice.test_support import google_fixture, voice_app  # noqa: F401 - fixture
+from voice.phrase import call_plan
 
 
 def sox_seconds(path) -> float:
@@ -183,9 +183,9 @@ def test_flask_voice_warm_in_a_real_process(tmp_path):
 def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
     import os
 
-    from display.voice_phrase import Segment
     from server import create_app
     from tests.helpers import ROOT
+    from voice.phrase import Segment
 
     cfg = tmp_path / "site.toml"
     text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
@@ -213,8 +213,8 @@ def test_a_real_server_warms_in_the_background_at_start(tmp_path):
 
     import requests
 
-    from tests.display.test_voice_browser import espeak_config
     from tests.helpers import LiveServer
+    from tests.voice.test_browser import espeak_config
 
     server = LiveServer(tmp_path / "live", config=espeak_config(tmp_path),
                         env={"ONESTOP_VOICE_WARM_ON_START": "true"})  # fmt: skip

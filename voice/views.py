@@ -8,10 +8,10 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, send_file
 from server.errors import error_response
 from server.settings import ConfigError
 
-from .voice import CHIME_URL, URL_PREFIX, VoiceService
+from .service import CHIME_URL, URL_PREFIX, VoiceService
 
 bp = Blueprint(
-    "voice", __name__, url_prefix="/voice", static_folder="voice_static", static_url_path="/static"
+    "voice", __name__, url_prefix="/voice", static_folder="static", static_url_path="/static"
 )
 
 KNOWN_ENGINES = ("gtts", "espeak", "espeak-ng")
@@ -85,7 +85,7 @@ def init_app(app: Flask, ext) -> VoiceService:
     voice = VoiceService(ext.settings, ext.data_dir)
     voice.record = ext.queue.record
     if ext.settings["voice"]["server_playback"]:
-        from .audio_player import AudioPlayer
+        from .player import AudioPlayer
 
         v = ext.settings["voice"]
         chime = bp.static_folder and f"{bp.static_folder}/chime.wav"
@@ -95,7 +95,7 @@ def init_app(app: Flask, ext) -> VoiceService:
     ext.health["voice"] = voice.health
     ext.devices["voice"] = voice
     app.register_blueprint(bp)
-    from . import voice_cli
+    from . import cli as voice_cli
 
     voice_cli.init_app(app)
     if ext.settings["voice"]["warm_on_start"] and voice.active and _autostart():

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from .audio_info import NotAudio, duration
-from .voice_phrase import nfc
+from .phrase import nfc
 
 NAME_RE = re.compile(r"^([0-9a-f]{24})\.(wav|mp3)$")
 

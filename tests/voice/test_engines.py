@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from display.audio_info import duration
-from tests.display.test_voice_support import google_fixture, voice_app  # noqa: F401 - fixture
 from tests.helpers import CounterDesk, Kiosk
+from tests.voice.test_support import google_fixture, voice_app  # noqa: F401 - fixture
+from voice.audio_info import duration
 
 
 def _desk(app):

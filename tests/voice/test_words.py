@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from display.voice_phrase import Segment, VoiceConfig, call_plan, needed_segments, sentence
-from display.voice_words import en_number_words, letter_vi, vi_number_words
+from voice.phrase import Segment, VoiceConfig, call_plan, needed_segments, sentence
+from voice.words import en_number_words, letter_vi, vi_number_words
 
 # Checked against Vietnamese grammar references: mốt after mươi (not after mười), tư after
 # mươi, lăm after mười/mươi but năm after linh, linh/lẻ for a zero tens digit, mười (never

@@ -91,7 +91,7 @@ def voice_app(tmp_path, clock, **voice):
 def test_fake_google_answers_with_real_mp3(google):
     from gtts import gTTS
 
-    from display.audio_info import mp3_duration
+    from voice.audio_info import mp3_duration
 
     class Sink:
         data = b""
