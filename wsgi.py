@@ -13,7 +13,7 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s:%(name)s:%(mess
 # screens, where it would add ~10 MB to the worker (a Pi's runtime venv has none).
 sys.modules.setdefault("aiohttp", None)  # type: ignore[arg-type]
 
-from server import create_app  # noqa: E402
+from server.app import create_app  # noqa: E402
 from server.settings import ConfigError  # noqa: E402
 
 try:

@@ -76,7 +76,7 @@ def busy_day(work: Path, runs: int) -> None:
     config = config_with_counters(work / "busy.toml", 16)
     env, n = simulate_day(work / "busy", config, BUSY_DAY, scale=16.7)
     os.environ.update(env)
-    from server import create_app
+    from server.app import create_app
 
     app = create_app()
     e = app.extensions["onestop"]

@@ -1,4 +1,10 @@
-"""Who is called next: pure functions over plain rows."""
+"""Who is called next: the call order, once, as SQL and as its Python twin.
+
+Transferred tickets head their new queue, then priority, then the longest waiting, then
+the order numbers were drawn, then the printed label (so ties across procedures break the
+same way everywhere). `CALL_ORDER` is what the index `tickets_line` (store.m002) holds;
+`call_key` sorts plain rows the same way; tests/core/test_policy.py checks they agree.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +12,29 @@ from collections.abc import Iterable, Mapping
 
 from .states import WAITING
 
+CALL_ORDER = "head DESC, priority DESC, queued_at, n, number"
 
-def sort_key(t: Mapping) -> tuple:
-    """Transferred tickets head their new queue, then priority, then oldest first."""
-    return (0 if t["head"] else 1, 0 if t["priority"] else 1, t["queued_at"], t["number"])
+
+def call_key(t: Mapping) -> tuple:
+    """CALL_ORDER in Python: a key that sorts tickets in the order they are called."""
+    return (-int(t["head"]), -int(t["priority"]), t["queued_at"], t["n"], t["number"])
 
 
 def pick_next(tickets: Iterable[Mapping], services: Iterable[str]) -> Mapping | None:
     """The waiting ticket a counter serving `services` should call, or None."""
     wanted = set(services)
     candidates = [t for t in tickets if t["status"] == WAITING and t["service"] in wanted]
-    return min(candidates, key=sort_key, default=None)
+    return min(candidates, key=call_key, default=None)
 
 
 def people_ahead(ticket: Mapping, tickets: Iterable[Mapping]) -> int:
     """How many waiting tickets of the same service will be called before `ticket`."""
-    key = sort_key(ticket)
+    key = call_key(ticket)
     return sum(
         1
         for t in tickets
         if t["status"] == WAITING
         and t["service"] == ticket["service"]
         and t["id"] != ticket["id"]
-        and sort_key(t) < key
+        and call_key(t) < key
     )

@@ -33,18 +33,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 
 ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
 
-# The event type written to the log for each action.
-EVENT_OF_ACTION = {
-    "call": "called",
-    "recall": "recalled",
-    "start": "started",
-    "finish": "finished",
-    "no_show": "no_show",
-    "transfer": "transferred",
-    "cancel": "cancelled",
-    "expire": "expired",
-}
-
 
 def apply(state: str, action: str) -> str:
     """Return the state after `action`, or raise IllegalTransition."""

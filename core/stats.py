@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from . import events as E
+
 METRIC_KEYS = (
     "issued", "served", "no_show", "cancelled", "expired", "transferred",
     "wait_avg_s", "wait_p50_s", "wait_p90_s", "wait_max_s",
@@ -139,33 +141,33 @@ def _tickets(rows: list[Row]) -> dict[str, Ticket]:
         if t is None:
             t = out[tid] = Ticket(id=tid, day=day)
         at = float(at)
-        if kind == "issued":
+        if kind == E.ISSUED:
             t.issued_at = at
             t.service = service
             t.estimate_s = _number(data, "estimated_wait_s")
-        elif kind == "called":
+        elif kind == E.CALLED:
             if t.first_called_at is None:
                 t.first_called_at = at
                 t.first_counter = counter
                 t.first_clerk = clerk
             t.segment_start = at
             t.segment_counter = counter
-        elif kind == "recalled":
+        elif kind == E.RECALLED:
             t.recalls += 1
-        elif kind == "started":
+        elif kind == E.STARTED:
             t.segment_start = at
-        elif kind == "transferred":
+        elif kind == E.TRANSFERRED:
             t.transfers.append((service, counter, clerk))
             t.segment_start = None
-        elif kind in ("finished", "no_show", "cancelled", "expired"):
+        elif kind in E.OUTCOMES:
             t.outcome = kind
             t.outcome_at = at
             t.outcome_service = service
             t.outcome_counter = counter
             t.outcome_clerk = clerk
-            if kind == "finished" and t.segment_start is not None:
+            if kind == E.FINISHED and t.segment_start is not None:
                 t.service_s = max(0.0, at - t.segment_start)
-        elif kind == "rated":
+        elif kind == E.RATED:
             r = _number(data, "rating")
             if r is not None and r in (1, 2, 3, 4):
                 t.rating = int(r)
@@ -267,7 +269,7 @@ def compute_day(
             missed = None
             if wait is not None:
                 missed = wait > target
-            elif t.outcome in ("cancelled", "expired") and t.outcome_at is not None:
+            elif t.outcome in (E.CANCELLED, E.EXPIRED) and t.outcome_at is not None:
                 missed = True if t.outcome_at - t.issued_at > target else None
             elif t.outcome is None and now is not None and now - t.issued_at > target:
                 missed = True
@@ -283,7 +285,7 @@ def compute_day(
         for service, counter, clerk in t.transfers:
             for a in accs(service, counter, clerk, issue_hour):
                 a.counts["transferred"] += 1
-        if t.outcome == "finished":
+        if t.outcome == E.FINISHED:
             hour = _hour(t.outcome_at, day_start, day_starts_at)
             for a in accs(t.outcome_service, t.outcome_counter, t.outcome_clerk, hour):
                 a.counts["served"] += 1
@@ -314,12 +316,12 @@ def _counter_busy(
     for _, at, _, kind, tid, _, c, _, _ in events:
         if c is None or not tid:
             continue
-        if kind == "called":
+        if kind == E.CALLED:
             held = holding.pop(c, None)
             if held is not None:  # a call while holding one: the old one ended then
                 busy.setdefault(c, []).append((held[1], float(at)))
             holding[c] = (tid, float(at))
-        elif kind in ("finished", "no_show", "transferred", "cancelled", "expired"):
+        elif kind in (E.FINISHED, E.NO_SHOW, E.TRANSFERRED, E.CANCELLED, E.EXPIRED):
             held = holding.get(c)
             if held is not None and held[0] == tid:
                 busy.setdefault(c, []).append((held[1], float(at)))
@@ -361,11 +363,11 @@ def _day_figures(
     for _, at, _, kind, tid, _, _, _, _ in events:
         if not tid:
             continue
-        if kind in ("issued", "transferred"):
+        if kind in (E.ISSUED, E.TRANSFERRED):
             waiting.add(tid)
             if len(waiting) > longest:
                 longest, longest_at = len(waiting), float(at)
-        elif kind in ("called", "cancelled", "expired", "no_show", "finished"):
+        elif kind in (E.CALLED, E.CANCELLED, E.EXPIRED, E.NO_SHOW, E.FINISHED):
             waiting.discard(tid)
 
     busy = _counter_busy(events, now)
@@ -374,9 +376,9 @@ def _day_figures(
     for _, at, _, kind, _, _, c, _, _ in events:
         if c is None:
             continue
-        if kind == "counter_paused":
+        if kind == E.COUNTER_PAUSED:
             pause_start.setdefault(c, float(at))
-        elif kind == "counter_resumed" and c in pause_start:
+        elif kind == E.COUNTER_RESUMED and c in pause_start:
             paused.setdefault(c, []).append((pause_start.pop(c), float(at)))
     utilisation = []
     for c in sorted(busy):

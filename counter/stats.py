@@ -1,4 +1,4 @@
-"""Small reads for the console: one clerk's day, waiting counts per procedure."""
+"""A clerk's own day for the console (waiting counts come from core.line, like everywhere)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,3 @@ def own_today(conn, clerk: str, day: str) -> dict:
         "no_show": row[1] or 0,
         "service_avg_s": round(row[2]) if row[2] is not None else None,
     }
-
-
-def waiting_counts(conn, services: list[str]) -> dict[str, int]:
-    """How many wait for each of these procedures (0 when none)."""
-    counts = dict.fromkeys(services, 0)
-    marks = ",".join("?" * len(services)) or "''"
-    for code, n in conn.execute(
-        f"SELECT service, COUNT(*) FROM tickets WHERE status = 'waiting'"
-        f" AND service IN ({marks}) GROUP BY service",
-        services,
-    ):
-        counts[code] = n
-    return counts

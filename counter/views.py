@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
 from core.errors import BadRequest
 from core.timeutil import iso, office_day
-from server.auth import current_actor, require
-from server.views import page_require
+from server.kernel import current_actor, ext, jsonable, page_require, require
 
-from .stats import own_today, waiting_counts
+from .stats import own_today
 
 bp = Blueprint(
     "counter",
@@ -19,10 +18,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-
-
-def ext():
-    return current_app.extensions["onestop"]
 
 
 @bp.get("")
@@ -54,7 +49,8 @@ def state():
     raw = request.args.get("counter", "")
     if not raw.isdigit():
         raise BadRequest("'counter' must be a counter number.", "invalid_counter")
-    counter = e.queue.counter(int(raw))
+    counter = e.queue.line.counter(int(raw))
+    waiting = e.queue.line.waiting()
     now = e.clock()
     office = e.settings.office
     day = office_day(now, office.tz, office.day_starts_at)
@@ -62,9 +58,9 @@ def state():
     return jsonify(
         {
             "now": iso(now, office.tz),
-            "counter": counter,
-            "waiting": e.queue.waiting_list(counter["services"], limit=30),
-            "waiting_counts": waiting_counts(e.store.reader(), counter["services"]),
+            "counter": counter.to_json(),
+            "waiting": jsonable(e.queue.line.waiting_list(counter.services, limit=30)),
+            "waiting_counts": {s: waiting.get(s, 0) for s in counter.services},
             "mine": {"clerk": actor.name, **own_today(e.store.reader(), actor.name, day)},
         }
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
 from display.presence import clean_name
-from server.auth import require
+from server.kernel import ext, require
 
 bp = Blueprint(
     "display",
@@ -52,7 +52,7 @@ def page_config(settings, name: str | None) -> dict:
 @bp.get("")
 @bp.get("/")
 def page():
-    settings = current_app.extensions["onestop"].settings
+    settings = ext().settings
     name = clean_name(request.args.get("name"))
     return render_template(
         "display/display.html", office=settings["office"], config=page_config(settings, name)
@@ -63,5 +63,5 @@ def page():
 @require("supervisor")
 def devices():
     """Displays and kiosks the server has seen, with faults (see display/presence.py)."""
-    presence = current_app.extensions["onestop"].devices["presence"]
+    presence = ext().devices.presence
     return jsonify({"devices": presence.snapshot()})

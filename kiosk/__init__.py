@@ -32,6 +32,6 @@ def init_app(app, ext):
             log.error("GPIO buttons not started: %s", e)
             ext.health["buttons"] = lambda e=e: {"status": "error", "message": str(e)}
         else:
-            ext.devices["buttons"] = buttons
+            ext.devices.buttons = buttons
             ext.health["buttons"] = buttons.health
     return links

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from core.errors import BadRequest, NotFound
 from core.model import DAYS
 from core.timeutil import hours_text
+from server.kernel import ext
 
 bp = Blueprint(
     "kiosk",
@@ -26,10 +27,6 @@ DAY_NAMES = {
     "vi": dict(zip(DAYS, ("T2", "T3", "T4", "T5", "T6", "T7", "CN"), strict=True)),
     "en": dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)),
 }
-
-
-def ext():
-    return current_app.extensions["onestop"]
 
 
 def hours_summary(service, lang: str) -> str:
@@ -57,7 +54,7 @@ def _lang(default: str) -> str:
 def _services(e) -> list[dict]:
     office = e.settings.office
     out = []
-    for s in e.queue.services():
+    for s in e.queue.line.services():
         svc = office.service(s["code"])
         out.append(
             {
@@ -95,7 +92,7 @@ def status(ticket_id: str):
     office = e.settings["office"]
     lang = _lang(office["language"])
     try:
-        ticket = e.queue.ticket(ticket_id)
+        ticket = e.queue.line.ticket(ticket_id)
     except NotFound:
         return render_template("kiosk/missing.html", office=office, lang=lang), 404
     data = {
@@ -113,7 +110,7 @@ def status(ticket_id: str):
 def qr_svg(ticket_id: str):
     """The ticket's status-page URL as a QR code (SVG), for the kiosk screen."""
     e = ext()
-    ticket = e.queue.ticket(ticket_id)
+    ticket = e.queue.line.ticket(ticket_id)
     links = current_app.extensions["onestop_links"]
     image = qrcode.make(
         links.ticket_url(ticket),

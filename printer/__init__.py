@@ -11,7 +11,7 @@ def init_app(app, ext, url_for: Callable[[dict], str]):
     from .worker import PrintWorker
 
     worker = PrintWorker(ext.queue, ext.settings["printer"], ext.data_dir, url_for).start()
-    ext.devices["printer"] = worker
+    ext.devices.printer = worker
     ext.health["printer"] = worker.health
     app.register_blueprint(views.bp)
     cli.init_app(app)

@@ -135,7 +135,8 @@ class FakePrinter(Dummy):
             raise PrinterError(self.fail, f"fake printer: {self.fail}")
         super()._raw(msg)
 
-    def status(self) -> Status:
+    def own_status(self) -> Status:
+        """What this printer says of itself (see read_status)."""
         return Status(online=self.online, paper=self.paper)
 
     def flush_job(self) -> None:
@@ -202,15 +203,16 @@ def connect(cfg: dict, data_dir: Path, timeout: float | None = None) -> Escpos |
 
 def can_read(printer: Escpos) -> bool:
     """Whether the connection can answer status requests (network, usb, serial, fake)."""
-    if isinstance(printer, FakePrinter):
+    if hasattr(printer, "own_status"):
         return True
     return type(printer)._read is not Escpos._read and not isinstance(printer, (File, Dummy))
 
 
 def read_status(printer: Escpos) -> Status:
     """Ask the printer for online and paper state; unknown parts stay None (a hint)."""
-    if isinstance(printer, FakePrinter):
-        return printer.status()
+    own = getattr(printer, "own_status", None)
+    if own is not None:  # a connection that knows its state without asking over the wire
+        return own()
     status = Status()
     if not can_read(printer):
         return status

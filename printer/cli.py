@@ -6,15 +6,12 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from core.timeutil import iso, office_day
+from server.kernel import ext
 
 from . import adapters, layout
-
-
-def ext():
-    return current_app.extensions["onestop"]
 
 
 def sample_ticket(e, code: str | None) -> dict:
@@ -23,7 +20,7 @@ def sample_ticket(e, code: str | None) -> dict:
     svc = office.service(code) if code else office.services[0]
     if svc is None:
         raise click.BadParameter(f"no procedure {code!r}", param_hint="--service")
-    info = next(s for s in e.queue.services() if s["code"] == svc.code)
+    info = next(s for s in e.queue.line.services() if s["code"] == svc.code)
     day = office_day(e.clock(), office.tz, office.day_starts_at)
     row = (
         e.store.reader()
@@ -45,7 +42,7 @@ def init_app(app: Flask) -> None:
     def test():
         """Print a test page on the configured printer; exit 1 if it fails."""
         e = ext()
-        worker = e.devices["printer"]
+        worker = e.devices.printer
         if not worker.enabled:
             raise click.ClickException("No printer configured ([printer] type = none).")
         when = layout.format_time(iso(e.clock(), e.settings.office.tz))
@@ -70,7 +67,7 @@ def init_app(app: Flask) -> None:
     def preview(code, output):
         """Write the exact ticket image that prints, as PNG."""
         e = ext()
-        worker = e.devices["printer"]
+        worker = e.devices.printer
         ticket = sample_ticket(e, code)
         image = worker.image_for(ticket)
         Path(output).parent.mkdir(parents=True, exist_ok=True)

@@ -5,20 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
+from core import events
 from core.errors import Conflict
-from server.api import body, clerk_name
-from server.auth import require
+from server.kernel import body, clerk_name, ext, require
 
 bp = Blueprint("printer", __name__, url_prefix="/api")
 
 # How long after issue a ticket with no recorded outcome still counts as "pending".
 PENDING_GRACE_S = 15
-
-
-def ext():
-    return current_app.extensions["onestop"]
 
 
 def from_events(store, ticket_id: str) -> dict | None:
@@ -42,7 +38,7 @@ def from_events(store, ticket_id: str) -> dict | None:
 
 def print_outcome(e, ticket: dict) -> dict:
     """pending | printed | failed | disabled | unknown, with the failure reason."""
-    worker = e.devices.get("printer")
+    worker = e.devices.printer
     if worker is None or not worker.enabled:
         return {"status": "disabled", "reason": None}
     out = worker.outcome(ticket["id"]) or from_events(e.store, ticket["id"])
@@ -57,7 +53,7 @@ def print_outcome(e, ticket: dict) -> dict:
 @bp.get("/tickets/<ticket_id>/print")
 def print_status(ticket_id: str):
     e = ext()
-    ticket = e.queue.ticket(ticket_id)
+    ticket = e.queue.line.ticket(ticket_id)
     return jsonify({"print": print_outcome(e, ticket)})
 
 
@@ -66,10 +62,10 @@ def print_status(ticket_id: str):
 def reprint(ticket_id: str):
     body()
     e = ext()
-    ticket = e.queue.ticket(ticket_id)
-    worker = e.devices.get("printer")
+    ticket = e.queue.line.ticket(ticket_id)
+    worker = e.devices.printer
     if worker is None or not worker.enabled:
         raise Conflict("No printer is configured ([printer] type = none).", "printer_disabled")
-    e.queue.record("reprint_requested", ticket_id, clerk=clerk_name())
+    e.queue.record(events.REPRINT_REQUESTED, ticket_id, clerk=clerk_name())
     worker.submit(ticket, reprint=True)
     return jsonify({"print": {"status": "pending", "reason": None}}), 202

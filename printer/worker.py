@@ -20,6 +20,7 @@ from pathlib import Path
 
 from escpos.exceptions import Error as EscposError
 
+from core import events
 from core.timeutil import iso
 
 from . import adapters, layout
@@ -75,8 +76,8 @@ class PrintWorker:
 
     def on_event(self, name: str, payload: dict) -> None:
         """QueueService subscriber: queue a job for every new ticket (never blocks)."""
-        if name == "ticket_issued":
-            self.submit(payload["ticket"])
+        if name == events.TICKET_ISSUED:
+            self.submit(payload.ticket)
 
     def submit(self, ticket: dict, reprint: bool = False) -> None:
         if not self.enabled:
@@ -208,14 +209,14 @@ class PrintWorker:
             self._set(ticket["id"], {"status": "printed", "reason": None, "reprint": reprint})
             self.last = {"last_printed_at": now, "last_error": None, "paper": hint.get("paper")}
             event = {"reprint": reprint, "ms": ms}
-            kind = "printed"
+            kind = events.PRINTED
         else:
             self._set(ticket["id"], {"status": "failed", "reason": reason, "reprint": reprint})
             self.last = {**self.last, "last_error": reason, "last_error_at": now,
                          "message": message, "paper": hint.get("paper")}  # fmt: skip
             event = {"reason": reason, "message": message[:200], "reprint": reprint,
                      "number": ticket["number"], "printer": self.type}  # fmt: skip
-            kind = "print_failed"
+            kind = events.PRINT_FAILED
         try:
             self.queue.record(kind, ticket["id"], **event)
         except Exception:  # the log is best effort here; the outcome is already known

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
+from core import events
 from core.timeutil import day_bounds, iso
 
 from .summary import today
 
-ALERT_TYPES = ("print_failed", "voice_gap", "voice_failed", "display_stale", "printer_error")
+ALERT_TYPES = events.names(alert=True)
 
 
 def _devices(ext) -> list[dict] | None:
-    presence = ext.devices.get("presence") if ext.devices else None
+    presence = ext.devices.presence
     if presence is None or not hasattr(presence, "snapshot"):
         return None
     try:
@@ -37,12 +38,11 @@ def snapshot(ext, now: float) -> dict:
     office = ext.settings.office
     conn = ext.store.reader()
     day = today(office, now)
-    waiting = conn.execute(
-        "SELECT service, COUNT(*) AS n, MIN(issued_at) AS oldest FROM tickets"
-        " WHERE status = 'waiting' GROUP BY service"
-    ).fetchall()
-    oldest = min((r["oldest"] for r in waiting), default=None)
-    counters = ext.queue.counters()
+    line = ext.queue.line
+    since = line.oldest_waiting(conn)
+    waiting = [(code, n, since[code]) for code, n in line.waiting(conn).items() if n]
+    oldest = min(since.values(), default=None)
+    counters = line.counters_of(conn)
     start, _ = day_bounds(day, office.tz, office.day_starts_at)
     # On duty: open and used today (a counter row is "open" by default even when empty).
     used = {
@@ -69,15 +69,15 @@ def snapshot(ext, now: float) -> dict:
     return {
         "date": day,
         "now": iso(now, office.tz),
-        "waiting": sum(r["n"] for r in waiting),
+        "waiting": sum(n for _, n, _ in waiting),
         "waiting_by_service": [
             {
-                "service": r["service"],
-                "name": names.get(r["service"], r["service"]),
-                "waiting": r["n"],
-                "longest_wait_s": int(now - r["oldest"]),
+                "service": code,
+                "name": names.get(code, code),
+                "waiting": n,
+                "longest_wait_s": int(now - first),
             }
-            for r in waiting
+            for code, n, first in waiting
         ],  # fmt: skip
         "longest_wait_s": None if oldest is None else max(0, int(now - oldest)),
         "counters": [

@@ -31,7 +31,7 @@ def rows(queue, day: str, service=None, counter=None, status=None) -> list[dict]
     out = []
     for t in tickets:
         wait, service_s = times.get(t["id"], (None, None))
-        view = queue.ticket_view(conn, t)  # the API's Ticket object, one shape everywhere
+        view = queue.line.ticket_of(conn, t).to_json()  # the API's Ticket, one shape everywhere
         view.update(wait_s=_secs(wait), service_s=_secs(service_s), clerk=t["clerk"])
         out.append(view)
     return out

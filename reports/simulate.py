@@ -13,6 +13,7 @@ import math
 import random
 from dataclasses import dataclass
 
+from core import events
 from core.errors import QueueError
 from core.model import DAYS, Office
 from core.service import QueueService
@@ -166,7 +167,7 @@ class Sim:
         ticket, _ = self.q.issue(service, priority=self.rng.random() < P_PRIORITY, kiosk="kiosk-1")
         self.tickets += 1
         if self.rng.random() < P_PRINT_FAIL:
-            self.q.record("print_failed", ticket["id"], reason="paper_out",
+            self.q.record(events.PRINT_FAILED, ticket["id"], reason="paper_out",
                           message="Máy in hết giấy", number=ticket["number"])  # fmt: skip
         self.wake(service)
 

@@ -9,7 +9,6 @@ import re
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -20,7 +19,7 @@ from flask_login import current_user
 
 from core import states
 from core.errors import BadRequest, NotFound
-from server.auth import require
+from server.kernel import ext, require
 
 from . import exports, live, log, summary
 
@@ -39,10 +38,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A finished ticket is offered for rating on the counter's tablet for this long.
 RATE_WINDOW_S = 120
 TREND_MAX_DAYS = 366
-
-
-def ext():
-    return current_app.extensions["onestop"]
 
 
 def now() -> float:
@@ -198,7 +193,7 @@ def api_rating_ticket(number: int):
     if office().counter(number) is None:
         raise NotFound(f"No counter {number}.", "unknown_counter")
     t = now()
-    row = ext().queue.last_finished(number, t - RATE_WINDOW_S)
+    row = ext().queue.line.last_finished(number, t - RATE_WINDOW_S)
     if row is None or row["rating"] is not None:
         return jsonify({"ticket": None})
     ticket = {"id": row["id"], "number": row["number"], "finished_s_ago": int(t - row["finished_at"])}  # fmt: skip

@@ -38,7 +38,7 @@ def main(out: Path) -> None:
     subprocess.run([*flask, "demo", "simulate", "--days", "30", "--seed", "7", "--until", NOW],
                    cwd=ROOT, env=env, check=True)  # fmt: skip
     os.environ.update(env)
-    from server import create_app
+    from server.app import create_app
 
     now = dt.datetime.fromisoformat(NOW).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
     # Everything runs on the simulated clock: a command at the real time would roll the
@@ -69,7 +69,7 @@ def main(out: Path) -> None:
             page.screenshot(path=out / "report-print.png", full_page=True)
             # A counter's tablet right after its clerk presses Finish.
             queue = app.extensions["onestop"].queue
-            busy = [c["number"] for c in queue.counters() if c["ticket"]]
+            busy = [c["number"] for c in queue.line.counters() if c["ticket"]]
             number = busy[0] if busy else 1
             if not busy:
                 queue.issue("hotich")

@@ -1,5 +1,4 @@
-"""The Flask application: factory, settings, auth, sockets, CLI."""
+"""The server: the composition root (app.py) and the small kernel features share (kernel.py).
 
-from .app import create_app
-
-__all__ = ["create_app"]
+Empty on purpose: importing server.kernel from a feature must not pull in the whole app.
+"""

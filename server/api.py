@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from core.errors import BadRequest
-from core.public import redact
+from core.shapes import Ticket
 
-from .auth import current_actor, require
+from .kernel import body, clerk_name, ext, require
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def ext():
-    return current_app.extensions["onestop"]
-
-
-def body() -> dict:
-    """The JSON object sent, {} for an empty body; 400 for anything else."""
-    raw = request.get_data(cache=True)
-    if request.content_length is not None and len(raw) != request.content_length:
-        # The client went away mid-upload (gunicorn hands over what arrived): do not act on it.
-        raise BadRequest("The body ended before its Content-Length.", "incomplete_body")
-    if not raw.strip():
-        return {}
-    try:
-        data = request.get_json(silent=True, force=True)
-    except RecursionError:  # deeply nested JSON raises this, not ValueError
-        data = None
-    if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.", "invalid_json")
-    try:
-        # "\ud800" escapes parse to lone surrogates, which SQLite cannot store.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, RecursionError):
-        raise BadRequest("The body must be valid UTF-8 text.", "invalid_json") from None
-    return data
-
-
-def absolute(ticket: dict) -> dict:
-    """Make the status-page URL absolute for clients that show it as a QR code."""
-    if ticket and ticket.get("url", "").startswith("/"):
-        ticket = {**ticket, "url": request.host_url.rstrip("/") + ticket["url"]}
-    return ticket
-
-
-def clerk_name() -> str | None:
-    actor = current_actor()
-    return actor.name if actor else None
+def absolute(ticket: Ticket) -> dict:
+    """The Ticket's JSON with an absolute status-page URL, for clients that show a QR code."""
+    if ticket.url.startswith("/"):
+        ticket = ticket.with_url(request.host_url.rstrip("/") + ticket.url)
+    return ticket.to_json()
 
 
 @bp.get("/health")
@@ -79,7 +46,7 @@ def health():
 
 @bp.get("/services")
 def services():
-    return jsonify({"services": ext().queue.services()})
+    return jsonify({"services": ext().queue.line.services()})
 
 
 @bp.post("/tickets")
@@ -102,7 +69,7 @@ def issue_ticket():
 
 @bp.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id: str):
-    return jsonify({"ticket": absolute(ext().queue.ticket(ticket_id))})
+    return jsonify({"ticket": absolute(ext().queue.line.ticket(ticket_id))})
 
 
 @bp.post("/tickets/<ticket_id>/feedback")
@@ -119,13 +86,14 @@ def feedback(ticket_id: str):
 
 @bp.get("/queue")
 def snapshot():
-    return jsonify(redact(ext().queue.snapshot()))
+    e = ext()
+    return jsonify(e.queue.line.snapshot().said(e.plan).public().to_json())
 
 
 @bp.get("/counters")
 @require("clerk")
 def counters():
-    return jsonify({"counters": ext().queue.counters()})
+    return jsonify({"counters": [c.to_json() for c in ext().queue.line.counters()]})
 
 
 @bp.post("/counters/<int:number>/next")
@@ -185,11 +153,11 @@ def transfer(number: int):
 @require("clerk")
 def pause(number: int):
     body()
-    return jsonify({"counter": ext().queue.pause(number, clerk=clerk_name())})
+    return jsonify({"counter": ext().queue.pause(number, clerk=clerk_name()).to_json()})
 
 
 @bp.post("/counters/<int:number>/resume")
 @require("clerk")
 def resume(number: int):
     body()
-    return jsonify({"counter": ext().queue.resume(number, clerk=clerk_name())})
+    return jsonify({"counter": ext().queue.resume(number, clerk=clerk_name()).to_json()})

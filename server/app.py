@@ -1,41 +1,33 @@
-"""create_app(): the one place where settings, store, service, devices and views meet."""
+"""create_app(): the composition root. It only wires: settings, store, queue, devices, views.
+
+Features (kiosk, counter, display, voice, reports, printer) import only server/kernel.py;
+this module imports them, never the other way round (tests/test_imports.py checks it).
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 
+import kiosk
+import printer
+import reports
 from core.service import QueueService
 from core.store import Store
 from core.users import Users
+from counter import bp as counter_bp
+from display import bp as display_bp
+from voice import views as voice_views
 
+from . import api, auth, backup, cli, errors, openapi, security, sockets, views
 from . import settings as settings_mod
+from .kernel import Onestop
 
 ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger("onestop")
-
-
-@dataclass
-class Onestop:
-    """What the views and the CLI reach through `current_app.extensions["onestop"]`."""
-
-    settings: settings_mod.Settings
-    store: Store
-    queue: QueueService
-    users: Users
-    data_dir: Path
-    clock: Callable[[], float]
-    # name -> callable returning {"status": "ok"|"degraded"|"error"|..., ...}; see /api/health
-    health: dict[str, Callable[[], dict]] = field(default_factory=dict)
-    devices: dict[str, Any] = field(default_factory=dict)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -49,6 +41,14 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _site(config) -> settings_mod.Settings:
+    if isinstance(config, dict):
+        return settings_mod.Settings(config, "<test config>")
+    if isinstance(config, settings_mod.Settings):
+        return config
+    return settings_mod.load(config)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. test_config may set DATA_DIR, CONFIG (path or dict), CLOCK, and Flask keys."""
     test_config = dict(test_config or {})
@@ -57,13 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         test_config.pop("DATA_DIR", None) or os.environ.get("ONESTOP_DATA") or ROOT / "var"
     ).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    config = test_config.pop("CONFIG", None)
-    if isinstance(config, dict):
-        site = settings_mod.Settings(config, "<test config>")
-    elif isinstance(config, settings_mod.Settings):
-        site = config
-    else:
-        site = settings_mod.load(config)
+    site = _site(test_config.pop("CONFIG", None))
     clock = test_config.pop("CLOCK", None) or time.time
 
     app.config.update(
@@ -80,20 +74,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store = Store(data_dir / "onestop.db")
     base = site["office"]["public_url"].rstrip("/")
-    queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base}/t/{i}")
+    queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base}/t/{i}",
+                         recent_calls=site["display"]["recent_calls"])  # fmt: skip
     ext = Onestop(
         settings=site, store=store, queue=queue, users=Users(store), data_dir=data_dir, clock=clock
     )
     app.extensions["onestop"] = ext
-
-    import kiosk
-    import printer
-    import reports
-    from counter import bp as counter_bp
-    from display import bp as display_bp
-    from voice import views as voice_views
-
-    from . import api, auth, backup, cli, errors, openapi, security, sockets, views
 
     errors.init_app(app)
     auth.init_app(app)
@@ -106,7 +92,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     backup.init_app(app)
     links = kiosk.init_app(app, ext)
     printer.init_app(app, ext, url_for=links.ticket_url)
-    voice_views.init_app(app, ext)
+    voice = voice_views.init_app(app, ext)
+    ext.plan = voice.plan  # what the screens say: planned after the commit, never inside it
     reports.init_app(app)
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)

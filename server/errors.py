@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import QueueError
 
+from .kernel import error_response
+
 log = logging.getLogger("onestop")
-
-
-def error_response(code: str, message: str, status: int):
-    resp = jsonify({"error": {"code": code, "message": message}})
-    resp.status_code = status
-    return resp
 
 
 def _wants_json() -> bool:

@@ -10,6 +10,7 @@ through server/fanout.py.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 
@@ -17,13 +18,12 @@ from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
-from core.public import redact
-from core.timeutil import iso
+from core import events
 from display.presence import KINDS, Presence, clean_name
 
 from . import junklog
-from .auth import User
 from .fanout import Fanout
+from .kernel import User
 
 socketio = SocketIO()
 log = logging.getLogger("onestop")
@@ -31,7 +31,6 @@ log = logging.getLogger("onestop")
 DISPLAY = "/display"
 STAFF = "/staff"
 SUPERVISORS = "supervisors"  # room of /staff that also gets presence
-BROADCAST = ("ticket_issued", "ticket_called", "queue_changed")
 WATCH_EVERY_S = 5.0
 
 
@@ -56,7 +55,7 @@ def report_faults(presence: Presence, queue) -> list[dict]:
     """Write each display that newly vanished in opening hours to the log (and so to staff)."""
     faults = presence.new_faults()
     for f in faults:
-        queue.record("display_lost", name=f["name"], address=f["address"],
+        queue.record(events.DISPLAY_LOST, name=f["name"], address=f["address"],
                      last_seen=f["last_seen"])  # fmt: skip
     return faults
 
@@ -69,10 +68,10 @@ def init_app(app: Flask, ext) -> None:
     # keeps its messages in order.
     fanout = Fanout()
     fanout.install(socketio.server)
-    ext.devices["fanout"] = fanout
+    ext.devices.fanout = fanout
     queue = ext.queue
     presence = Presence(ext.settings.office, ext.clock, path=ext.data_dir / "presence.json")
-    ext.devices["presence"] = presence
+    ext.devices.presence = presence
     # How the screens were sent to: "direct" is the fast path of fanout.py, "queued"
     # Engine.IO's own (long-polling screens, or one that stopped reading).
     ext.health["displays"] = lambda: {
@@ -84,18 +83,21 @@ def init_app(app: Flask, ext) -> None:
     screens: set[str] = set()  # /display sids whose connect handler has run
 
     def snapshot() -> dict:
-        # `now` lets a screen judge how old a call is without trusting its own clock.
-        return {**redact(queue.snapshot()), "now": iso(ext.clock(), ext.settings.office.tz)}
+        return queue.line.snapshot().said(ext.plan).public().to_json()
 
     def presence_changed() -> None:
-        socketio.emit("presence", {"devices": presence.snapshot()}, namespace=STAFF,
+        socketio.emit(events.PRESENCE, {"devices": presence.snapshot()}, namespace=STAFF,
                       to=SUPERVISORS)  # fmt: skip
 
-    def push(name: str, payload: dict) -> None:
-        if name in BROADCAST:
-            fanout.emit(name, redact(payload), DISPLAY)
-        else:
-            socketio.emit(name, payload, namespace=STAFF)
+    def push(name: str, payload) -> None:
+        """Relay a committed message to whoever the registry says may see it."""
+        audience = events.get(name).audience
+        if audience == events.PUBLIC:
+            if name == events.TICKET_CALLED:  # what is said: voice's plan, after the commit
+                payload = dataclasses.replace(payload, call=ext.plan(payload.call))
+            fanout.emit(name, events.to_json(name, payload, events.PUBLIC), DISPLAY)
+        elif audience == events.STAFF:
+            socketio.emit(name, events.to_json(name, payload, events.STAFF), namespace=STAFF)
 
     queue.subscribe(push, inline=True)  # non-blocking sends: no thread hand-off needed
 
@@ -131,7 +133,7 @@ def init_app(app: Flask, ext) -> None:
         if not app.testing:
             # Started by the first screen, so CLI commands never run a watcher of their own.
             ensure_watcher()
-        fanout.emit_fresh("snapshot", snapshot, DISPLAY, to=request.sid)
+        fanout.emit_fresh(events.SNAPSHOT, snapshot, DISPLAY, to=request.sid)
 
     @socketio.on("disconnect", namespace=DISPLAY)
     def on_disconnect(*_args):
@@ -142,7 +144,7 @@ def init_app(app: Flask, ext) -> None:
     @socketio.on("get_snapshot", namespace=DISPLAY)
     def on_get_snapshot(*_args):
         presence.seen(request.sid)
-        fanout.emit_fresh("snapshot", snapshot, DISPLAY, to=request.sid)
+        fanout.emit_fresh(events.SNAPSHOT, snapshot, DISPLAY, to=request.sid)
 
     @socketio.on("heartbeat", namespace=DISPLAY)
     def on_heartbeat(*_args):
@@ -159,7 +161,7 @@ def init_app(app: Flask, ext) -> None:
         staff[request.sid] = user
         if user.can("supervisor"):
             join_room(SUPERVISORS)
-            emit("presence", {"devices": presence.snapshot()})
+            emit(events.PRESENCE, {"devices": presence.snapshot()})
         emit("hello", {"user": user.name, "role": user.role})
 
     @socketio.on("disconnect", namespace=STAFF)
@@ -172,4 +174,4 @@ def init_app(app: Flask, ext) -> None:
         if user is None or not user.can("supervisor"):
             emit("refused", {"error": {"code": "forbidden", "message": "Supervisors only."}})
             return
-        emit("presence", {"devices": presence.snapshot()})
+        emit(events.PRESENCE, {"devices": presence.snapshot()})

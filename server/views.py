@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import defaultdict, deque
 from threading import Lock
@@ -17,11 +16,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from core.errors import QueueError
 
-from .auth import User, check_csrf
+from .kernel import User, check_csrf
 
 bp = Blueprint("views", __name__)
 
@@ -64,31 +63,6 @@ def _safe_next(target: str | None) -> str:
     ):
         return target
     return url_for("views.index")
-
-
-def _here() -> str:
-    return request.full_path.rstrip("?")
-
-
-def page_require(role: str):
-    """Page decorator: anonymous visitors go to /login and come back; a lower role gets 403."""
-
-    def deco(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return redirect(url_for("views.login", next=_here()))
-            if not current_user.can(role):
-                ext = current_app.extensions["onestop"]
-                page = render_template(
-                    "login.html", office=ext.settings["office"], forbidden=role, next=_here()
-                )
-                return page, 403
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return deco
 
 
 @bp.get("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server import create_app
+from server.app import create_app
 from tests.helpers import Clock, CounterDesk, Kiosk, LiveServer, site_config
 
 

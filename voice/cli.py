@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+
+from server.kernel import ext
 
 
 def _voice():
-    return current_app.extensions["onestop"].devices["voice"]
+    return ext().devices.voice
 
 
 def init_app(app: Flask) -> None:

@@ -1,9 +1,10 @@
 """The voice announcer: call sentence -> cached audio segments, rendered and warmed off the call path.
 
-`VoiceService.call(number, counter)` is the `core.announce.Announcer` the QueueService uses.
-It runs inside the call's database transaction, so it only looks things up in memory: it
-returns the URLs of the segments already cached and queues the missing ones for rendering
-on a background thread. A segment not yet cached gets the URL of the file the first
+The queue never calls voice. After a call commits, `VoiceService.plan(call)` is applied on
+the way to the screens (and to each snapshot's recent calls): it only looks things up in
+memory, returns the URLs of the segments already cached and queues the missing ones for
+rendering on a background thread. Voice also subscribes to `ticket_called` on a thread of
+its own to check that every segment arrived (`voice_gap`) and to play on the server. A segment not yet cached gets the URL of the file the first
 offline engine (espeak-ng) will write; the audio route waits briefly for that render.
 """
 
@@ -17,7 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from core.announce import TextAnnouncer
+from core import events
+from core.shapes import Call
 
 from .audio_info import NotAudio
 from .cache import SegmentCache
@@ -30,6 +32,11 @@ URL_PREFIX = "/voice/audio/"
 CHIME_URL = "/voice/static/chime.wav"
 CHECK_INTERVAL_S = 60.0  # how often the warmer looks for config changes and retries
 PENDING_WAIT_S = 4.0  # how long the audio route waits for a segment being rendered
+
+
+def plain_sentence(number: str, counter: int) -> str:
+    """The call said plainly, digit by digit: what the screens show if voice breaks."""
+    return f"Mời công dân có số thứ tự {' '.join(number)} đến quầy số {counter}"
 
 
 class VoiceService:
@@ -50,6 +57,8 @@ class VoiceService:
         self.gaps: deque = deque(maxlen=50)
         self.record: Callable[..., None] | None = None  # queue.record, set by init_app
         self.player = None
+        self._plans: dict[tuple[str, str], dict] = {}  # what the screens were told, newest last
+        self._plans_lock = threading.Lock()
         self._config_mtime = self._mtime()
         self.configure(settings, engines)
 
@@ -173,9 +182,18 @@ class VoiceService:
             if not self.active:
                 return {"text": text, "audio": []}
             return {"text": text, "audio": [URL_PREFIX + n for n in self.resolve(segments)]}
-        except Exception:  # it runs inside the call's transaction: a voice bug must not undo it
+        except Exception:  # on the screens' path: a voice bug must not hold back the call
             log.exception("voice: cannot announce %r at counter %r", number, counter)
-            return TextAnnouncer().call(number, counter)
+            return {"text": plain_sentence(number, counter), "audio": []}
+
+    def plan(self, call: Call) -> Call:
+        """The call with its sentence and the ordered audio URLs (memory only, never raises)."""
+        said = self.call(call.ticket.number, call.counter)
+        with self._plans_lock:  # for the gap check: the files the screens were sent
+            self._plans[(call.ticket.id, call.at)] = said
+            while len(self._plans) > 64:
+                self._plans.pop(next(iter(self._plans)))
+        return call.said(said["text"], said["audio"])
 
     # -- rendering (background threads and the CLI) ----------------------------------------
 
@@ -315,8 +333,8 @@ class VoiceService:
 
     # -- after a call is committed (dispatcher thread: hand off, never wait here) ----------
 
-    def on_event(self, name: str, payload: dict) -> None:
-        if name != "ticket_called" or not self.active:
+    def on_event(self, name: str, payload) -> None:
+        if name != events.TICKET_CALLED or not self.active:
             return
         self._start("voice-gaps", self._gap_loop)
         self._gaps_q.put(payload)
@@ -329,10 +347,11 @@ class VoiceService:
             except Exception:
                 log.exception("voice: checking a call failed")
 
-    def _check_call(self, payload: dict) -> None:
-        call = payload["call"]
-        ticket = call.get("ticket") or {}
-        files = [u[len(URL_PREFIX) :] for u in call.get("audio", []) if u.startswith(URL_PREFIX)]
+    def _check_call(self, payload: events.TicketCalled) -> None:
+        ticket = payload.call.ticket
+        said = self._plans.get((ticket.id, payload.call.at))
+        call = payload.call.said(said["text"], said["audio"]) if said else self.plan(payload.call)
+        files = [u[len(URL_PREFIX) :] for u in call.audio if u.startswith(URL_PREFIX)]
         missing = []
         for name in files:
             if self.cache.has(name) or self.wait_for(name, timeout=30):
@@ -343,16 +362,16 @@ class VoiceService:
             missing.append(seg.text if seg else name)
         if missing:
             missing = list(dict.fromkeys(missing))
-            gap = {"ticket_id": ticket.get("id"), "number": ticket.get("number"),
-                   "counter": call.get("counter"), "missing": missing}  # fmt: skip
+            gap = {"ticket_id": ticket.id, "number": ticket.number,
+                   "counter": call.counter, "missing": missing}  # fmt: skip
             self.gaps.append({**gap, "at": time.time()})
-            log.warning("voice gap for %s: %s", ticket.get("number"), missing)
+            log.warning("voice gap for %s: %s", ticket.number, missing)
             if self.record:
-                self.record("voice_gap", ticket.get("id"), counter=call.get("counter"),
+                self.record(events.VOICE_GAP, ticket.id, counter=call.counter,
                             missing=missing, engines=[e.name for e in self.engines])  # fmt: skip
         if self.player is not None:
             paths = [self.cache.path(n) for n in files if self.cache.has(n)]
-            self.player.play(paths, repeat=self.repeat, recall=payload.get("recall", False))
+            self.player.play(paths, repeat=self.repeat, recall=payload.recall)
 
     # -- health ----------------------------------------------------------------------------
 

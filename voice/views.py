@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint, Flask, current_app, jsonify, redirect, send_file
+from flask import Blueprint, Flask, jsonify, redirect, send_file
 
-from server.errors import error_response
+from server.kernel import error_response, ext
 from server.settings import ConfigError
 
 from .service import CHIME_URL, URL_PREFIX, VoiceService
@@ -20,7 +20,7 @@ AUDIO_MAX_AGE = 365 * 24 * 3600  # a file's name is a hash of what it says: neve
 
 
 def service() -> VoiceService:
-    return current_app.extensions["onestop"].devices["voice"]
+    return ext().devices.voice
 
 
 @bp.get("/audio/<string:name>")
@@ -80,7 +80,7 @@ def _autostart() -> bool:
 
 
 def init_app(app: Flask, ext) -> VoiceService:
-    """Build the voice service, make it the queue's announcer, serve its files."""
+    """Build the voice service, subscribe it to calls, serve its files."""
     _check(ext.settings)
     voice = VoiceService(ext.settings, ext.data_dir)
     voice.record = ext.queue.record
@@ -90,10 +90,9 @@ def init_app(app: Flask, ext) -> VoiceService:
         v = ext.settings["voice"]
         chime = bp.static_folder and f"{bp.static_folder}/chime.wav"
         voice.player = AudioPlayer(v["player"], v["mp3_player"], chime=chime)
-    ext.queue.announcer = voice
     ext.queue.subscribe(voice.on_event)
     ext.health["voice"] = voice.health
-    ext.devices["voice"] = voice
+    ext.devices.voice = voice
     app.register_blueprint(bp)
     from . import cli as voice_cli
 

@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import Conflict
-from server import create_app
+from server.app import create_app
 from tests.helpers import Clock, site_config
 
 
@@ -25,7 +25,7 @@ def test_numbers_restart_at_local_midnight_and_history_is_kept(tmp_path):
     early, _ = q.issue("hotich")
     assert early["number"] == "A001" and early["day"] == "2026-12-01"
     # The unserved ticket of yesterday expired at the roll-over, and is still there.
-    old = q.ticket(late["id"])
+    old = q.line.ticket(late["id"])
     assert old["status"] == "expired"
     types = [
         r[0]
@@ -53,8 +53,8 @@ def test_close_day_expires_waiting_and_called(tmp_path):
     q.issue("hotich")
     q.next(1)
     assert q.close_day() == 2
-    assert q.snapshot()["waiting"]["hotich"] == 0
-    assert q.counter(1)["ticket"] is None
+    assert q.line.snapshot()["waiting"]["hotich"] == 0
+    assert q.line.counter(1)["ticket"] is None
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_opening_hours_enforced(tmp_path, when, code, open_):
         with pytest.raises(Conflict) as e:
             q.issue(code)
         assert e.value.code == "service_closed"
-    assert [s["open"] for s in q.services() if s["code"] == code] == [open_]
+    assert [s["open"] for s in q.line.services() if s["code"] == code] == [open_]
 
 
 def test_demo_takes_tickets_at_night(tmp_path):
@@ -89,8 +89,8 @@ def test_reads_after_midnight_do_not_show_yesterdays_queue(tmp_path):
     q = make(tmp_path, clock)
     q.issue("hotich")
     clock.set("2026-12-01 07:00")
-    assert q.snapshot()["waiting"]["hotich"] == 0
-    assert [s["waiting"] for s in q.services() if s["code"] == "hotich"] == [0]
+    assert q.line.snapshot()["waiting"]["hotich"] == 0
+    assert [s["waiting"] for s in q.line.services() if s["code"] == "hotich"] == [0]
 
 
 def test_restart_on_a_new_day_expires_what_was_left(tmp_path):
@@ -100,4 +100,4 @@ def test_restart_on_a_new_day_expires_what_was_left(tmp_path):
     q.store.close()
     clock.set("2026-12-01 07:00")
     q2 = make(tmp_path, clock)
-    assert q2.ticket(t["id"])["status"] == "expired"
+    assert q2.line.ticket(t["id"])["status"] == "expired"

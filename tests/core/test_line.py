@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-import core.service as service_mod
+import core.line as service_mod
 from core.errors import Conflict
 from core.store import connect, migrations
-from server import create_app
+from server.app import create_app
 from tests.helpers import Clock, site_config
 
 SERVICES = ["hotich", "chungthuc", "datdai"]
@@ -25,7 +25,7 @@ COUNTERS = [1, 2, 3, 4]
 
 
 def call_order(row) -> tuple:
-    """service.CALL_ORDER, written out again here."""
+    """core.policy.CALL_ORDER, written out again here."""
     return (-row["head"], -row["priority"], row["queued_at"], row["n"], row["number"])
 
 
@@ -49,14 +49,14 @@ def check_line(q) -> None:
             for o in waiting
             if o["service"] == t["service"] and o["id"] != t["id"] and call_order(o) < mine
         )
-        assert q.ticket(t["id"])["position"] == ahead, dict(t)
+        assert q.line.ticket(t["id"])["position"] == ahead, dict(t)
     for counter in conn.execute("SELECT number, services FROM counters WHERE active = 1"):
         services = [s for s in SERVICES if f'"{s}"' in counter["services"]]
         expected = sorted((t for t in waiting if t["service"] in services), key=call_order)
-        listed = q.waiting_list(services, limit=5)
+        listed = q.line.waiting_list(services, limit=5)
         assert [t["id"] for t in listed] == [t["id"] for t in expected[:5]]
         for t in listed:
-            assert t["position"] == q.ticket(t["id"])["position"]
+            assert t["position"] == q.line.ticket(t["id"])["position"]
 
 
 op = st.one_of(
@@ -143,4 +143,4 @@ def test_the_counts_cannot_drift_from_a_rolled_back_change(onestop):
         conn.execute("UPDATE tickets SET status = 'called'")
         conn.execute("INSERT INTO events (id, at, day, type) SELECT id, 0, '', '' FROM events")
     check_line(q)
-    assert q.snapshot()["waiting"]["hotich"] == 1
+    assert q.line.snapshot()["waiting"]["hotich"] == 1

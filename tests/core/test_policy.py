@@ -1,8 +1,11 @@
+import sqlite3
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.estimate import estimate_wait
-from core.policy import people_ahead, pick_next, sort_key
+from core.policy import CALL_ORDER, people_ahead, pick_next
+from core.policy import call_key as sort_key
 from core.states import STATES, WAITING
 
 SERVICES = ["a", "b", "c"]
@@ -15,6 +18,7 @@ tickets_st = st.lists(
             "priority": st.booleans(),
             "head": st.booleans(),
             "queued_at": st.floats(0, 1e6, allow_nan=False),
+            "n": st.integers(1, 999),
             "number": st.integers(1, 999),
         }
     ),
@@ -42,7 +46,8 @@ def test_people_ahead_counts_only_earlier_waiting_tickets_of_the_same_service(ti
 
 
 def test_order_transferred_then_priority_then_oldest():
-    base = {"status": WAITING, "service": "a", "head": False, "priority": False, "number": 1}
+    base = {"status": WAITING, "service": "a", "head": False, "priority": False, "n": 1,
+            "number": 1}  # fmt: skip
     old = {**base, "id": "old", "queued_at": 1}
     new_priority = {**base, "id": "prio", "queued_at": 5, "priority": True}
     transferred = {**base, "id": "moved", "queued_at": 9, "head": True}
@@ -59,3 +64,16 @@ def test_estimate_uses_median_recent_service_and_open_counters():
     assert estimate_wait(4, [], 2, 600) == 1200  # no history: configured default
     assert estimate_wait(4, [100, 200, 9000], 1, 600) == 800  # median ignores the outlier
     assert estimate_wait(3, [120], 0, 600) == 360  # no open counter: assume one will open
+
+
+@given(tickets_st)
+def test_the_sql_call_order_and_its_python_twin_agree(tickets):
+    """CALL_ORDER (what the index and the queries use) sorts exactly like call_key."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id TEXT, head INT, priority INT, queued_at REAL, n INT,"
+                 " number TEXT)")  # fmt: skip
+    rows = [{**t, "number": f"A{t['number']:03d}"} for t in tickets]
+    conn.executemany("INSERT INTO t VALUES (:id, :head, :priority, :queued_at, :n, :number)", rows)
+    by_sql = [r[0] for r in conn.execute(f"SELECT id FROM t ORDER BY {CALL_ORDER}, id")]
+    by_python = [t["id"] for t in sorted(rows, key=lambda t: (sort_key(t), t["id"]))]
+    assert by_sql == by_python

@@ -53,7 +53,7 @@ def test_full_lifecycle_and_event_log(q, clock):
         )
     ]
     assert events == ["issued", "called", "started", "finished"]
-    assert q.counter(1)["ticket"] is None
+    assert q.line.counter(1)["ticket"] is None
 
 
 def test_next_finishes_the_current_ticket_first(q):
@@ -61,7 +61,7 @@ def test_next_finishes_the_current_ticket_first(q):
     t2, _ = q.issue("hotich")
     assert q.next(1)["id"] == t1["id"]
     assert q.next(1)["id"] == t2["id"]
-    assert q.ticket(t1["id"])["status"] == "done"
+    assert q.line.ticket(t1["id"])["status"] == "done"
 
 
 def test_next_with_nobody_waiting_returns_none(q):
@@ -116,14 +116,14 @@ def test_illegal_move_is_refused_and_changes_nothing(q):
     q.start(1)
     with pytest.raises(IllegalTransition):
         q.no_show(1)  # serving -> no_show is not allowed
-    assert q.counter(1)["ticket"]["status"] == "serving"
+    assert q.line.counter(1)["ticket"]["status"] == "serving"
 
 
 def test_no_show(q):
     t, _ = q.issue("hotich")
     q.next(1)
     assert q.no_show(1)["status"] == "no_show"
-    assert q.counter(1)["ticket"] is None
+    assert q.line.counter(1)["ticket"] is None
 
 
 def test_double_next_with_expected_ticket_does_not_skip(q):
@@ -133,7 +133,7 @@ def test_double_next_with_expected_ticket_does_not_skip(q):
     with pytest.raises(Conflict) as e:
         q.next(1, expect=None)  # the second click of a double click still expects "nothing"
     assert e.value.code == "stale_request"
-    assert q.counter(1)["ticket"]["id"] == first["id"]
+    assert q.line.counter(1)["ticket"]["id"] == first["id"]
 
 
 def test_pause_blocks_next_until_resume(q):
@@ -165,7 +165,7 @@ def test_unknown_ids(q):
     with pytest.raises(NotFound):
         q.next(99)
     with pytest.raises(NotFound):
-        q.ticket("x" * 16)
+        q.line.ticket("x" * 16)
 
 
 def test_ticket_numbers_are_unique_in_the_database(q):
@@ -190,7 +190,7 @@ def test_events_are_append_only(q):
 
 
 def test_numbers_exhausted(tmp_path, clock):
-    from server import create_app
+    from server.app import create_app
 
     cfg = site_config()
     cfg["services"][0]["range_start"] = 1
@@ -238,7 +238,7 @@ def test_events_are_published_after_commit_in_order(q):
     assert [n for n, _ in seen] == ["ticket_issued", "ticket_called", "queue_changed"]
     seqs = [s for _, s in seen]
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
-    assert q.snapshot()["seq"] == seqs[-1]
+    assert q.line.snapshot()["seq"] == seqs[-1]
 
 
 def test_a_broken_subscriber_does_not_stop_others(q):
@@ -304,16 +304,16 @@ def test_a_broken_inline_subscriber_loses_nothing(q):
     q.subscribe(broken, inline=True)
     q.subscribe(lambda n, p: got.append(n), inline=True)
     t, created = q.issue("hotich")  # the ticket is issued and answered all the same
-    assert created and q.ticket(t["id"])["status"] == "waiting"
+    assert created and q.line.ticket(t["id"])["status"] == "waiting"
     assert got == ["ticket_issued"]
 
 
-def test_snapshot_lists_recent_calls_newest_first(q):
+def test_snapshot_lists_recent_calls_newest_first(q, onestop):
     for _ in range(3):
         q.issue("hotich")
     q.next(1)
     q.next(2)
-    snap = q.snapshot()
+    snap = q.line.snapshot().said(onestop.plan)  # as the screens get it: voice's sentence
     assert [c["counter"] for c in snap["recent"]] == [2, 1]
     assert snap["recent"][0]["text"].startswith("Mời công dân có số thứ tự A 0 0 2")
     assert snap["waiting"]["hotich"] == 1

@@ -2,7 +2,7 @@ import itertools
 
 import pytest
 
-from core import states
+from core import events, states
 from core.errors import IllegalTransition
 
 LEGAL = {
@@ -45,4 +45,4 @@ def test_final_states_have_no_way_out():
 
 
 def test_every_action_has_an_event_name():
-    assert set(states.ACTIONS) == set(states.EVENT_OF_ACTION)
+    assert set(states.ACTIONS) == set(events.OF_ACTION)

@@ -93,11 +93,11 @@ def test_double_click_next_does_not_skip_a_ticket(clerk, kiosk, onestop):
     assert first.status_code == 200 and first.get_json()["ticket"]["id"] == a["id"]
     assert second.status_code == 409
     assert second.get_json()["error"]["code"] == "stale_request"
-    assert onestop.queue.ticket(a["id"])["status"] == "called"  # not finished unseen
-    assert onestop.queue.ticket(b["id"])["status"] == "waiting"  # not skipped
+    assert onestop.queue.line.ticket(a["id"])["status"] == "called"  # not finished unseen
+    assert onestop.queue.line.ticket(b["id"])["status"] == "waiting"  # not skipped
     third = post(clerk, "/api/counters/1/next", {"current": a["id"]})
     assert third.get_json()["ticket"]["id"] == b["id"]
-    assert onestop.queue.ticket(a["id"])["status"] == "done"
+    assert onestop.queue.line.ticket(a["id"])["status"] == "done"
 
 
 def test_two_clerks_pressing_next_at_once_never_get_one_ticket(app, onestop, kiosk):
@@ -150,7 +150,7 @@ def test_transfer_pause_resume_from_the_console(clerk, kiosk, onestop):
     post(clerk, "/api/counters/1/next", {"current": None})
     r = post(clerk, "/api/counters/1/transfer", {"service": "datdai"})
     assert r.status_code == 200
-    assert onestop.queue.ticket(t["id"])["service"] == "datdai"
+    assert onestop.queue.line.ticket(t["id"])["service"] == "datdai"
     assert clerk.get("/counter/api/state?counter=3").get_json()["waiting"][0]["id"] == t["id"]
     assert post(clerk, "/api/counters/1/pause").status_code == 200
     r = post(clerk, "/api/counters/1/next", {"current": None})

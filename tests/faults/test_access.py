@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from server import create_app
+from server.app import create_app
 from server.sockets import socketio
 from tests.faults.tools import dump
 from tests.helpers import ROOT, site_config

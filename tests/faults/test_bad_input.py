@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import create_app
+from server.app import create_app
 from server.sockets import socketio
 from tests.faults.tools import dump
 from tests.helpers import Clock, site_config

@@ -7,7 +7,7 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 from kiosk.buttons import REPEAT_GUARD_S, GpioButtons
-from server import create_app
+from server.app import create_app
 from tests.helpers import site_config
 from tests.printer.escpos_bytes import parse
 
@@ -103,14 +103,14 @@ def test_buttons_started_from_config_print_like_the_kiosk(tmp_path, clock, facto
         e = app.extensions["onestop"]
         press(factory, 22)
         e.queue.drain()
-        assert e.devices["printer"].wait_idle()
+        assert e.devices.printer.wait_idle()
         (job,) = parse((tmp_path / "printer.bin").read_bytes())
         assert job.cut
-        (t,) = e.queue.waiting_list(["datdai"])
+        (t,) = e.queue.line.waiting_list(["datdai"])
         assert t["kiosk"] == "kiosk-nut" and t["number"] == "C001"
         health = app.test_client().get("/api/health").get_json()["checks"]["buttons"]
         assert health["status"] == "ok" and health["issued"] == 1
-        e.devices["buttons"].close()
+        e.devices.buttons.close()
         e.store.close()
     finally:
         Device.pin_factory = None

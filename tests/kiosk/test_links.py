@@ -69,9 +69,7 @@ def test_printed_qr_follows_the_address_the_kiosk_used(app, onestop, client, lan
     # The core's ticket carries a relative URL when public_url is empty; the printer makes
     # it absolute with the LAN address a phone can reach.
     relative = {**ticket, "url": f"/t/{ticket['id']}"}
-    assert (
-        onestop.devices["printer"].url_for(relative) == f"http://192.168.1.20:5000/t/{ticket['id']}"
-    )
+    assert onestop.devices.printer.url_for(relative) == f"http://192.168.1.20:5000/t/{ticket['id']}"
 
 
 class TestPublicUrl:

@@ -18,18 +18,18 @@ def config():
 def test_preview_writes_the_image_that_prints(app, onestop, runner, kiosk, tmp_path):
     kiosk.take_ticket("hotich")
     onestop.queue.drain()
-    assert onestop.devices["printer"].wait_idle()  # that ticket's own job is out of the way
+    assert onestop.devices.printer.wait_idle()  # that ticket's own job is out of the way
     out = tmp_path / "p.png"
     r = runner.invoke(args=["printer", "preview", "--service", "hotich", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert "A002" in r.output
     with app.app_context():
-        expected = onestop.devices["printer"].image_for(sample_ticket(onestop, "hotich"))
+        expected = onestop.devices.printer.image_for(sample_ticket(onestop, "hotich"))
     got = Image.open(out)
     assert got.size == expected.size
     assert ImageChops.difference(got.convert("L"), expected.convert("L")).getbbox() is None
     # and the same image is what the printer receives for that ticket
-    onestop.devices["printer"].print_image(expected)
+    onestop.devices.printer.print_image(expected)
     jobs = parse((onestop.data_dir / "out" / "printer.bin").read_bytes())
     assert ImageChops.difference(jobs[-1].image().convert("L"), got.convert("L")).getbbox() is None
 

@@ -26,7 +26,7 @@ def issued(onestop):
 
 def printed_bytes(onestop) -> bytes:
     onestop.queue.drain()
-    assert onestop.devices["printer"].wait_idle()
+    assert onestop.devices.printer.wait_idle()
     return (onestop.data_dir / "printer.bin").read_bytes()
 
 
@@ -40,7 +40,7 @@ def test_each_ticket_is_one_job_with_a_raster_image_and_a_cut(onestop, kiosk, is
     tickets = [kiosk.take_ticket("hotich"), kiosk.take_ticket("chungthuc")]
     jobs = parse(printed_bytes(onestop))
     assert len(jobs) == len(tickets)
-    worker = onestop.devices["printer"]
+    worker = onestop.devices.printer
     for job, ticket in zip(jobs, issued, strict=True):
         assert job.cut
         assert job.rasters, "the ticket is printed as a GS v 0 raster image"
@@ -54,7 +54,7 @@ def test_each_ticket_is_one_job_with_a_raster_image_and_a_cut(onestop, kiosk, is
 def test_a_tall_ticket_is_sent_in_fragments_and_decodes_whole(onestop):
     from printer import layout
 
-    worker = onestop.devices["printer"]
+    worker = onestop.devices.printer
     data = layout.TicketData(office=onestop.settings.office.name, service="Đất đai – Xây dựng " * 12, service_en="",
                              number="C001", url="http://192.168.1.2/t/x", ahead=1)  # fmt: skip
     tall = layout.render(data, 576)
@@ -83,7 +83,7 @@ def test_success_is_logged_and_reported_to_the_kiosk(onestop, kiosk, client):
 
 
 def test_58mm_paper_prints_384_dots(tmp_path, clock):
-    from server import create_app
+    from server.app import create_app
 
     app = create_app({"DATA_DIR": tmp_path / "d", "CLOCK": clock, "TESTING": True,
                       "CONFIG": site_config(printer={"type": "file", "paper_mm": 58})})  # fmt: skip

@@ -26,7 +26,7 @@ def config(printer_cfg):
 
 def settle(onestop) -> None:
     onestop.queue.drain()
-    assert onestop.devices["printer"].wait_idle(15)
+    assert onestop.devices.printer.wait_idle(15)
 
 
 def events(onestop, ticket_id: str) -> list[tuple[str, dict]]:
@@ -59,7 +59,7 @@ def test_unreachable_printer(onestop, kiosk, client):
 
 def test_paper_out_reported_by_the_printer(onestop, kiosk, client):
     fake = adapters.FakePrinter(paper="out")
-    onestop.devices["printer"]._connect = lambda: fake
+    onestop.devices.printer._connect = lambda: fake
     ticket = kiosk.take_ticket("hotich")
     settle(onestop)
     assert_failed_safely(onestop, client, ticket, "paper_out")
@@ -70,7 +70,7 @@ def test_paper_out_reported_by_the_printer(onestop, kiosk, client):
 def test_paper_out_read_from_a_network_printer(onestop, kiosk, client):
     # DLE EOT 4 answer 0x72: paper-end sensor bits (0x60) set.
     fake = LoopbackPrinter(status=b"\x72")
-    onestop.devices["printer"].cfg["port"] = fake.port
+    onestop.devices.printer.cfg["port"] = fake.port
     try:
         ticket = kiosk.take_ticket("hotich")
         settle(onestop)
@@ -83,7 +83,7 @@ def test_paper_out_read_from_a_network_printer(onestop, kiosk, client):
 @pytest.mark.slow
 def test_printer_that_never_reads_times_out(onestop, kiosk, client):
     stuck = LoopbackPrinter(reads=False)
-    onestop.devices["printer"].cfg["port"] = stuck.port
+    onestop.devices.printer.cfg["port"] = stuck.port
     try:
         ticket = kiosk.take_ticket("hotich")
         settle(onestop)
@@ -95,7 +95,7 @@ def test_printer_that_never_reads_times_out(onestop, kiosk, client):
 @pytest.mark.slow
 def test_network_printer_that_answers_status_prints(onestop, kiosk, client):
     good = LoopbackPrinter(status=b"\x12")
-    onestop.devices["printer"].cfg["port"] = good.port
+    onestop.devices.printer.cfg["port"] = good.port
     try:
         ticket = kiosk.take_ticket("hotich")
         settle(onestop)
@@ -114,7 +114,7 @@ def test_network_printer_that_answers_status_prints(onestop, kiosk, client):
 
 def test_failed_print_is_not_retried_by_itself(onestop, kiosk):
     fake = adapters.FakePrinter(fail="offline")
-    onestop.devices["printer"]._connect = lambda: fake
+    onestop.devices.printer._connect = lambda: fake
     ticket = kiosk.take_ticket("hotich")
     settle(onestop)
     fake.fail = None
@@ -125,7 +125,7 @@ def test_failed_print_is_not_retried_by_itself(onestop, kiosk):
 
 def test_staff_reprint_after_a_failure(onestop, kiosk, client, auth):
     fake = adapters.FakePrinter(paper="out")
-    onestop.devices["printer"]._connect = lambda: fake
+    onestop.devices.printer._connect = lambda: fake
     ticket = kiosk.take_ticket("hotich")
     settle(onestop)
     fake.paper = "ok"  # paper loaded
@@ -166,7 +166,7 @@ def test_print_status_of_unknown_ticket_is_404(client):
 def test_outcome_survives_a_restart(onestop, kiosk, client):
     ticket = kiosk.take_ticket("hotich")
     settle(onestop)
-    onestop.devices["printer"]._outcomes.clear()  # as after a restart: only the log remains
+    onestop.devices.printer._outcomes.clear()  # as after a restart: only the log remains
     out = client.get(f"/api/tickets/{ticket['id']}/print").get_json()["print"]
     assert out["status"] == "failed" and out["reason"] == "offline"
 
@@ -213,7 +213,7 @@ def test_a_backlog_behind_a_hung_printer_is_dropped_not_printed_late(onestop, ki
 
     release = threading.Event()
     fake = adapters.FakePrinter()
-    w = onestop.devices["printer"]
+    w = onestop.devices.printer
 
     def hung():
         release.wait(5)

@@ -204,7 +204,7 @@ def test_live_shows_devices_when_a_tracker_exists(client, auth, onestop):
             return [{"kind": "display", "name": "sanh-chinh", "address": "10.0.0.5",
                      "since": "x", "last_seen": "y", "connected": True}]  # fmt: skip
 
-    onestop.devices["presence"] = Presence()
+    onestop.devices.presence = Presence()
     live = client.get("/api/reports/live", headers=auth["supervisor"]).get_json()
     assert live["devices"][0]["name"] == "sanh-chinh" and live["devices"][0]["connected"]
 

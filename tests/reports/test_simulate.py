@@ -54,7 +54,7 @@ def test_simulate_fills_and_summarises(onestop, runner):
 
 
 def test_simulate_is_seeded(tmp_path, clock, config):
-    from server import create_app
+    from server.app import create_app
 
     counts = []
     for i in range(2):

@@ -80,7 +80,7 @@ def test_issue_too_large_body(client, onestop):
 
 
 def test_issue_outside_hours_is_409(tmp_path, clock):
-    from server import create_app
+    from server.app import create_app
     from tests.helpers import site_config
 
     clock.set("2026-12-06 09:00")  # Sunday
@@ -157,7 +157,7 @@ def test_counter_actions_anonymous_401(client, kiosk, onestop, action):
     kiosk.take_ticket("hotich")
     r = client.post(f"/api/counters/1/{action}", json={})
     assert r.status_code == 401 and err(r) == "unauthorized"
-    assert onestop.queue.counter(1)["ticket"] is None
+    assert onestop.queue.line.counter(1)["ticket"] is None
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -239,7 +239,7 @@ def test_session_without_csrf_is_refused(client, onestop, kiosk):
     assert r.status_code == 403 and err(r) == "csrf_failed"  # the token rotates at login
     r = client.post("/api/counters/1/next")
     assert r.status_code == 403 and err(r) == "csrf_failed"
-    assert onestop.queue.counter(1)["ticket"] is None
+    assert onestop.queue.line.counter(1)["ticket"] is None
     page = client.get("/").get_data(as_text=True)
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
     r = client.post("/api/counters/1/next", headers={"X-CSRF-Token": token})

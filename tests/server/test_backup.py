@@ -51,7 +51,7 @@ def test_backup_writes_a_checked_single_file_and_keeps_the_last_n(runner, kiosk,
 
 
 def test_backup_defaults_to_the_configured_dir_and_keep(tmp_path, clock):
-    from server import create_app
+    from server.app import create_app
     from tests.helpers import site_config
 
     dest = tmp_path / "usb"

@@ -41,7 +41,7 @@ def test_day_close(runner, kiosk, onestop):
     kiosk.take_ticket("hotich")
     r = runner.invoke(args=["day", "close"])
     assert "Expired 1 ticket" in r.output
-    assert onestop.queue.snapshot()["waiting"]["hotich"] == 0
+    assert onestop.queue.line.snapshot()["waiting"]["hotich"] == 0
 
 
 def test_secret_key_is_generated_once_and_kept(app, tmp_path):

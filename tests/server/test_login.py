@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.views import page_require
+from server.kernel import page_require
 from tests.counter.pages import add_user, csrf_of, login
 
 
@@ -90,7 +90,7 @@ def test_session_actions_need_the_csrf_header(client, users, onestop, kiosk):
     r = client.post("/api/counters/1/next", json={"current": None})
     assert r.status_code == 403
     assert r.get_json()["error"]["code"] == "csrf_failed"
-    assert onestop.queue.counter(1)["ticket"] is None  # nothing changed
+    assert onestop.queue.line.counter(1)["ticket"] is None  # nothing changed
     token = csrf_of(client, "/counter")
     r = client.post("/api/counters/1/next", json={"current": None}, headers={"X-CSRF-Token": token})
     assert r.status_code == 200
@@ -105,4 +105,4 @@ def test_anonymous_cannot_act_on_a_counter(client, kiosk, onestop):
         r = client.post(f"/api/counters/1/{action}")
         assert r.status_code == 401, action
     assert client.get("/counter/api/state?counter=1").status_code == 401
-    assert onestop.queue.counter(1)["ticket"] is None
+    assert onestop.queue.line.counter(1)["ticket"] is None

@@ -201,7 +201,7 @@ def test_odd_auth_still_gets_the_lobby_but_no_presence(app, onestop, auth):
     s = display(app, **auth)
     assert s.is_connected(DISPLAY)
     assert events(s, "snapshot")
-    assert onestop.devices["presence"].snapshot() == []
+    assert onestop.devices.presence.snapshot() == []
 
 
 def test_an_event_named_connect_does_not_rerun_the_connect_handler(app, onestop):
@@ -210,7 +210,7 @@ def test_an_event_named_connect_does_not_rerun_the_connect_handler(app, onestop)
     tv.get_received(DISPLAY)
     tv.emit("connect", {"kind": "kiosk", "name": "gia-mao"}, namespace=DISPLAY)
     assert tv.get_received(DISPLAY) == []  # no second snapshot
-    names = [(d["kind"], d["name"]) for d in onestop.devices["presence"].snapshot()]
+    names = [(d["kind"], d["name"]) for d in onestop.devices.presence.snapshot()]
     assert names == [("display", "sanh-chinh")]  # not renamed, nothing added
     tv.disconnect(DISPLAY)
     again = display(app, kind="display", name="sanh-chinh")  # a new connection is served
@@ -222,7 +222,7 @@ def test_presence_tracks_displays_and_kiosks(app, onestop, clock):
     tv1b = display(app, kind="display", name="sanh-chinh")  # a second tab, same name
     display(app, kind="kiosk", name="kiosk-1")
     clock.advance(30)
-    devices = {d["name"]: d for d in onestop.devices["presence"].snapshot()}
+    devices = {d["name"]: d for d in onestop.devices.presence.snapshot()}
     assert set(devices) == {"sanh-chinh", "kiosk-1"}
     tv = devices["sanh-chinh"]
     assert tv["kind"] == "display" and tv["connected"] and tv["sockets"] == 2
@@ -230,9 +230,9 @@ def test_presence_tracks_displays_and_kiosks(app, onestop, clock):
     assert tv["since"] == "2026-11-30T09:00:00+07:00"
     assert tv["last_seen"] == "2026-11-30T09:00:30+07:00"
     tv1.disconnect(DISPLAY)
-    assert onestop.devices["presence"].snapshot()[0]["connected"] is True
+    assert onestop.devices.presence.snapshot()[0]["connected"] is True
     tv1b.disconnect(DISPLAY)
-    tv = [d for d in onestop.devices["presence"].snapshot() if d["name"] == "sanh-chinh"][0]
+    tv = [d for d in onestop.devices.presence.snapshot() if d["name"] == "sanh-chinh"][0]
     assert tv["connected"] is False and tv["last_seen"] == "2026-11-30T09:00:30+07:00"
 
 
@@ -242,7 +242,7 @@ def test_a_display_gone_in_opening_hours_is_a_fault_reported_once(app, onestop, 
     add_user(onestop, "boss", "supervisor")
     login(client, "boss")
     staff = socketio.test_client(app, namespace=STAFF, flask_test_client=client)
-    presence = onestop.devices["presence"]
+    presence = onestop.devices.presence
     tv = display(app, kind="display", name="sanh-chinh")
     kiosk = display(app, kind="kiosk", name="kiosk-1")
     tv.disconnect(DISPLAY)
@@ -278,7 +278,7 @@ def test_a_display_off_after_hours_is_no_fault(app, onestop, clock):
     clock.set("2026-11-30 18:00")
     tv.disconnect(DISPLAY)
     clock.advance(3600)
-    assert onestop.devices["presence"].snapshot()[0]["fault"] is False
+    assert onestop.devices.presence.snapshot()[0]["fault"] is False
 
 
 def test_device_list_is_for_supervisors(client, onestop, auth):

@@ -34,7 +34,7 @@ def _files(voice, urls):
 def test_gtts_success_is_cached_and_not_asked_again(tmp_path, clock, google):
     app = voice_app(tmp_path, clock)
     onestop, kiosk, desk = _desk(app)
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
     report = voice.warm()
     needed = len(voice.needed())
     assert report["missing"] == 0 and report["rendered"] == {"espeak": needed, "gtts": needed}
@@ -48,7 +48,7 @@ def test_gtts_success_is_cached_and_not_asked_again(tmp_path, clock, google):
     kiosk.take_ticket("hotich")
     desk.next(2)
     onestop.queue.drain()
-    call = onestop.queue.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot()["recent"][0]
     assert call["text"] == "Mời công dân có số thứ tự A 0 0 1 đến quầy số 2"
     assert all(u.endswith(".mp3") for u in call["audio"])  # the better voice, all of it
     for path in _files(voice, call["audio"]):
@@ -57,7 +57,7 @@ def test_gtts_success_is_cached_and_not_asked_again(tmp_path, clock, google):
 
     # A new process (restart) finds the cache on disk.
     app2 = voice_app(tmp_path, clock)
-    assert app2.extensions["onestop"].devices["voice"].warm()["rendered"] == {}
+    assert app2.extensions["onestop"].devices.voice.warm()["rendered"] == {}
     assert len(google.requests) == asked
     health = app.test_client().get("/api/health").get_json()["checks"]["voice"]
     assert health["status"] == "ok" and health["segments"]["missing"] == 0
@@ -70,7 +70,7 @@ def test_gtts_failure_falls_back_to_espeak_without_delaying_the_call(tmp_path, c
     google.gate = threading.Event()  # Google "hangs" until the test lets go
     app = voice_app(tmp_path, clock)
     onestop, kiosk, desk = _desk(app)
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
     called = []
     onestop.queue.subscribe(lambda name, p: called.append(p) if name == "ticket_called" else None)
 
@@ -107,7 +107,7 @@ def test_gtts_failure_falls_back_to_espeak_without_delaying_the_call(tmp_path, c
 def test_bad_audio_from_google_is_not_cached(tmp_path, clock, google):
     google.mode = "garbage"
     app = voice_app(tmp_path, clock, engines=["gtts", "espeak"])
-    voice = app.extensions["onestop"].devices["voice"]
+    voice = app.extensions["onestop"].devices.voice
     report = voice.warm()
     assert report["missing"] == 0 and "gtts" not in report["rendered"]
     assert not any(n.endswith(".mp3") for n in voice.cache._files)
@@ -125,7 +125,7 @@ def test_a_segment_no_engine_can_say_is_a_logged_gap_and_the_call_still_goes_out
     ticket = desk.next(3)
     onestop.queue.drain()
     assert called and called[0]["call"]["text"].endswith("đến quầy số 3")
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
     for _ in range(200):  # the gap checker runs on its own thread
         gaps = _events(onestop, "voice_gap")
         if gaps:
@@ -144,12 +144,12 @@ def test_a_segment_no_engine_can_say_is_a_logged_gap_and_the_call_still_goes_out
 def test_missing_segments_are_rendered_after_the_call_not_during_it(tmp_path, clock):
     app = voice_app(tmp_path, clock, engines=["espeak"])
     onestop, kiosk, desk = _desk(app)
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
     assert voice.cache.count() == 0
     kiosk.take_ticket("datdai")
     desk.next(3)
     onestop.queue.drain()
-    call = onestop.queue.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot()["recent"][0]
     client = app.test_client()
     for url in call["audio"]:  # promised URLs resolve once the background render is done
         r = client.get(url)
@@ -161,7 +161,7 @@ def test_missing_segments_are_rendered_after_the_call_not_during_it(tmp_path, cl
 
 def test_voice_disabled_gives_text_only(tmp_path, clock):
     app = voice_app(tmp_path, clock, enabled=False)
-    voice = app.extensions["onestop"].devices["voice"]
+    voice = app.extensions["onestop"].devices.voice
     assert voice.call("B012", 4) == {
         "text": "Mời công dân có số thứ tự B 0 1 2 đến quầy số 4",
         "audio": [],
@@ -173,7 +173,7 @@ def test_voice_disabled_gives_text_only(tmp_path, clock):
 def test_a_voice_bug_never_breaks_the_call(tmp_path, clock, monkeypatch):
     app = voice_app(tmp_path, clock, engines=["espeak"])
     onestop, kiosk, desk = _desk(app)
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
 
     def broken(_segments):
         raise RuntimeError("disk on fire")
@@ -182,7 +182,7 @@ def test_a_voice_bug_never_breaks_the_call(tmp_path, clock, monkeypatch):
     kiosk.take_ticket("hotich")
     ticket = desk.next(1)
     assert ticket["status"] == "called"
-    call = onestop.queue.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot()["recent"][0]
     assert call["text"] == "Mời công dân có số thứ tự A 0 0 1 đến quầy số 1"
     assert call["audio"] == []
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from server import create_app
+from server.app import create_app
 from tests.helpers import site_config
 
 

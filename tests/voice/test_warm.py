@@ -34,7 +34,7 @@ def test_warm_covers_every_number_and_every_counter(tmp_path, clock, numbers):
     result = app.test_cli_runner().invoke(args=["voice", "warm"])
     assert result.exit_code == 0, result.output
     assert "missing: 0" in result.output
-    voice = app.extensions["onestop"].devices["voice"]
+    voice = app.extensions["onestop"].devices.voice
     calls = 0
     for number, counter in every_call(voice):
         _text, segs = call_plan(number, counter, voice.cfg)
@@ -48,7 +48,7 @@ def test_warm_covers_every_number_and_every_counter(tmp_path, clock, numbers):
 
 def test_each_cached_segment_is_valid_audio_of_plausible_length(tmp_path, clock, google):
     app = voice_app(tmp_path, clock, languages=["vi", "en"])
-    voice = app.extensions["onestop"].devices["voice"]
+    voice = app.extensions["onestop"].devices.voice
     assert voice.warm()["missing"] == 0
     files = sorted(voice.cache.audio_dir.iterdir())
     assert {f.suffix for f in files} == {".wav", ".mp3"}
@@ -68,7 +68,7 @@ def test_each_cached_segment_is_valid_audio_of_plausible_length(tmp_path, clock,
 
 def test_audio_route_is_safe_and_cacheable(tmp_path, clock):
     app = voice_app(tmp_path, clock, engines=["espeak"])
-    voice = app.extensions["onestop"].devices["voice"]
+    voice = app.extensions["onestop"].devices.voice
     voice.warm()
     client = app.test_client()
     url = voice.call("A001", 1)["audio"][0]
@@ -92,7 +92,7 @@ def test_audio_route_is_safe_and_cacheable(tmp_path, clock):
 def test_ticket_called_and_snapshot_carry_the_ordered_audio(tmp_path, clock):
     app = voice_app(tmp_path, clock, engines=["espeak"], repeat=2)
     onestop = app.extensions["onestop"]
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
     voice.warm()
     onestop.users.add("c", "clerk", "secret123")
     client = app.test_client()
@@ -100,7 +100,7 @@ def test_ticket_called_and_snapshot_carry_the_ordered_audio(tmp_path, clock):
     Kiosk(client).take_ticket("vhxh")
     desk.next(4)
     onestop.queue.drain()
-    call = onestop.queue.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot()["recent"][0]
     labels = [voice.cache.meta(u.rsplit("/", 1)[1])["text"] for u in call["audio"]]
     assert labels == ["Mời công dân có số thứ tự", "e", "không", "không", "một", "đến quầy số",
                       "bốn"]  # fmt: skip
@@ -112,7 +112,7 @@ def test_health_reports_cached_and_missing(tmp_path, clock):
     client = app.test_client()
     before = client.get("/api/health").get_json()["checks"]["voice"]
     assert before["status"] == "degraded" and before["segments"]["cached"] == 0
-    app.extensions["onestop"].devices["voice"].warm()
+    app.extensions["onestop"].devices.voice.warm()
     after = client.get("/api/health").get_json()["checks"]["voice"]
     assert after["status"] == "ok"
     assert after["segments"] == {"needed": 18, "cached": 18, "missing": 0, "preferred_engine": 18}
@@ -138,7 +138,7 @@ def test_server_playback_plays_chime_then_segments_in_order(tmp_path, clock):
     player.chmod(0o755)
     app = voice_app(tmp_path, clock, engines=["espeak"], server_playback=True, player=str(player))
     onestop = app.extensions["onestop"]
-    voice = onestop.devices["voice"]
+    voice = onestop.devices.voice
     voice.warm()
     onestop.users.add("c", "clerk", "secret123")
     client = app.test_client()
@@ -183,7 +183,7 @@ def test_flask_voice_warm_in_a_real_process(tmp_path):
 def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
     import os
 
-    from server import create_app
+    from server.app import create_app
     from tests.helpers import ROOT
     from voice.phrase import Segment
 
@@ -193,7 +193,7 @@ def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
     cfg.write_text(text.replace("warm_on_start = true", "warm_on_start = false"), "utf-8")
     app = create_app({"DATA_DIR": tmp_path / "data", "CONFIG": str(cfg), "CLOCK": clock,
                       "TESTING": True})  # fmt: skip
-    voice = app.extensions["onestop"].devices["voice"]
+    voice = app.extensions["onestop"].devices.voice
     assert voice.warm()["missing"] == 0
     new_service = '\n[[services]]\ncode = "moi"\nname = "Mới"\nprefix = "G"\n'
     cfg.write_text(cfg.read_text("utf-8") + new_service, "utf-8")

@@ -1,0 +1,241 @@
+"""The one registry of event types. Everything else reads it; no other list of event names.
+
+Two kinds of entries share it:
+- logged events (`stored=True`): a row of the append-only `events` table, the source of
+  every statistic; their payload type is the row's `data` column;
+- messages (`stored=False`): what the bus hands to screens, the printer and voice after a
+  commit; their payload type is the message itself.
+
+For each: who may see it (`PUBLIC` lobby screens, `STAFF` consoles, `INTERNAL` nobody
+outside this process), whether it is an alert for supervisors, and whether it leaves the
+office for the province hub. The module constants are the names (`ISSUED == "issued"`),
+so code compares and passes plain strings but never spells one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .shapes import Call, Counter, PublicSnapshot, Shape, Ticket
+
+PUBLIC, STAFF, INTERNAL = "public", "staff", "internal"
+
+
+class UnknownEvent(ValueError):
+    """An event name the registry does not know, or a payload its type does not fit."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    name: str
+    payload: type
+    audience: str
+    stored: bool
+    alert: bool = False
+    hub: bool = False
+    help: str = ""
+
+
+REGISTRY: dict[str, EventType] = {}
+
+
+def _register(name: str, payload: type, audience: str, stored: bool, **flags: Any) -> str:
+    assert name not in REGISTRY, name
+    REGISTRY[name] = EventType(name, payload, audience, stored, **flags)
+    return name
+
+
+def get(name: str) -> EventType:
+    """The registered type of `name`; UnknownEvent otherwise."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise UnknownEvent(f"unknown event type {name!r}") from None
+
+
+def names(**where: Any) -> tuple[str, ...]:
+    """Names of the types whose attributes equal `where` (e.g. alert=True), in order."""
+    return tuple(
+        t.name for t in REGISTRY.values() if all(getattr(t, k) == v for k, v in where.items())
+    )
+
+
+def check_data(name: str, data: dict) -> dict:
+    """`data` checked against the payload type of logged event `name`; returns it."""
+    etype = get(name)
+    if not etype.stored:
+        raise UnknownEvent(f"{name!r} is a message, not a logged event")
+    try:
+        etype.payload(**data)
+    except TypeError as e:
+        raise UnknownEvent(f"{name}: payload does not fit {etype.payload.__name__}: {e}") from None
+    return data
+
+
+# -- payloads of logged events (the `data` column) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class NoData:
+    """The row itself says it all (ticket, counter, clerk, time)."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    priority: bool = False
+    kiosk: str | None = None
+    estimated_wait_s: int | None = None
+    ahead: int | None = None
+
+
+@dataclass(frozen=True)
+class Moved:
+    previous: str | None = None  # the status it left
+    to: str | None = None  # transfers: the procedure it joined
+
+
+@dataclass(frozen=True)
+class Rated:
+    rating: int = 0
+
+
+@dataclass(frozen=True)
+class Printed:
+    reprint: bool = False
+    ms: int | None = None
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    reason: str = ""
+    message: str = ""
+    reprint: bool = False
+    number: str | None = None
+    printer: str | None = None
+
+
+@dataclass(frozen=True)
+class VoiceGap:
+    missing: list[str] = dataclasses.field(default_factory=list)
+    engines: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DisplayLost:
+    name: str = ""
+    address: str = ""
+    last_seen: str | None = None
+
+
+# -- payloads of messages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketIssued(Shape):
+    seq: int
+    ticket: Ticket
+    waiting: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCalled(Shape):
+    seq: int
+    call: Call
+    recall: bool
+    counters: list[Counter]
+    waiting: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged(Shape):
+    seq: int
+    counters: list[Counter]
+    waiting: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRated(Shape):
+    ticket: Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Logged(Shape):
+    """The message of a logged event that staff see as it happens (alerts, print outcomes)."""
+
+    ticket_id: str | None
+    at: str
+    data: dict
+
+    def to_json(self) -> dict:
+        return {"ticket_id": self.ticket_id, "at": self.at, **self.data}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_json()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_json().get(key, default)
+
+
+# Ticket transitions, in the order a ticket lives them.
+ISSUED = _register("issued", Issued, INTERNAL, True, hub=True)
+CALLED = _register("called", NoData, INTERNAL, True, hub=True)
+RECALLED = _register("recalled", NoData, INTERNAL, True, hub=True)
+STARTED = _register("started", NoData, INTERNAL, True, hub=True)
+TRANSFERRED = _register("transferred", Moved, INTERNAL, True, hub=True)
+FINISHED = _register("finished", NoData, INTERNAL, True, hub=True)
+NO_SHOW = _register("no_show", NoData, INTERNAL, True, hub=True)
+CANCELLED = _register("cancelled", NoData, INTERNAL, True, hub=True)
+EXPIRED = _register("expired", Moved, INTERNAL, True, hub=True)
+RATED = _register("rated", Rated, INTERNAL, True, hub=True)
+COUNTER_PAUSED = _register("counter_paused", NoData, INTERNAL, True, hub=True)
+COUNTER_RESUMED = _register("counter_resumed", NoData, INTERNAL, True, hub=True)
+# Devices: logged and relayed to staff as they happen.
+PRINTED = _register("printed", Printed, STAFF, True, hub=True)
+PRINT_FAILED = _register("print_failed", PrintFailed, STAFF, True, alert=True, hub=True)
+REPRINT_REQUESTED = _register("reprint_requested", NoData, STAFF, True, hub=True)
+VOICE_GAP = _register("voice_gap", VoiceGap, STAFF, True, alert=True, hub=True)
+DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, hub=True)
+# Messages after a commit.
+TICKET_ISSUED = _register("ticket_issued", TicketIssued, PUBLIC, False)
+TICKET_CALLED = _register("ticket_called", TicketCalled, PUBLIC, False)
+QUEUE_CHANGED = _register("queue_changed", QueueChanged, PUBLIC, False)
+TICKET_RATED = _register("ticket_rated", TicketRated, STAFF, False)
+# Socket replies (not on the bus): the whole state for one screen; devices for supervisors.
+SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
+PRESENCE = _register("presence", dict, STAFF, False)
+
+# A ticket's last word: after one of these it no longer waits or is held by a counter.
+OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)
+# Events that put a ticket in a line.
+QUEUED = (ISSUED, TRANSFERRED)
+# The event logged for each action of the state table (core/states.py).
+OF_ACTION = {
+    "call": CALLED, "recall": RECALLED, "start": STARTED, "finish": FINISHED,
+    "no_show": NO_SHOW, "transfer": TRANSFERRED, "cancel": CANCELLED, "expire": EXPIRED,
+}  # fmt: skip
+
+
+def to_json(name: str, payload: Any, audience: str) -> dict:
+    """A message's JSON as `audience` may see it: public readers get the public shapes."""
+    etype = get(name)
+    if audience == PUBLIC and etype.audience != PUBLIC:
+        raise UnknownEvent(f"{name!r} is not for the public lobby")
+    if isinstance(payload, Logged):
+        return payload.to_json()
+    out = {}
+    for f in dataclasses.fields(payload):
+        value = getattr(payload, f.name)
+        if audience == PUBLIC and hasattr(value, "public"):
+            value = value.public()
+        elif audience == PUBLIC and isinstance(value, list):
+            value = [v.public() if hasattr(v, "public") else v for v in value]
+        out[f.name] = value.to_json() if hasattr(value, "to_json") else _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [v.to_json() if hasattr(v, "to_json") else v for v in value]
+    return value
