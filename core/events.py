@@ -119,6 +119,7 @@ class PrintFailed:
 @dataclass(frozen=True)
 class VoiceGap:
     missing: list[str] = dataclasses.field(default_factory=list)
+    reason: str = ""
     engines: list[str] = dataclasses.field(default_factory=list)
 
 

@@ -63,7 +63,7 @@ class HungPrinter:
 
 
 class BrokenVoice:
-    """The voice engine fails on every call; it records voice_failed and raises."""
+    """The voice engine fails on every call; it records a voice_gap and raises."""
 
     def __init__(self, queue):
         self.queue = queue
@@ -72,8 +72,8 @@ class BrokenVoice:
     def __call__(self, name: str, payload: dict) -> None:
         if name == "ticket_called":
             self.failures += 1
-            self.queue.record(
-                "voice_failed", payload["call"]["ticket"]["id"], reason="gTTS: no network"
+            self.queue.record(  # voice_failed before the registry; nothing records that
+                "voice_gap", payload["call"]["ticket"]["id"], missing=["gTTS: no network"]
             )
             raise RuntimeError("no audio")
 
@@ -174,7 +174,7 @@ def test_voice_failure_keeps_calls_flowing_to_screens(app, client, onestop, kios
     assert {c["id"] for c in calls} == {t["id"] for t in tickets}
     got = [m for m in screen.get_received("/display") if m["name"] == "ticket_called"]
     assert len(got) == 5  # four calls and a recall reached the lobby
-    failed = events(onestop, "voice_failed")
+    failed = events(onestop, "voice_gap")
     assert len(failed) == voice.failures == 5
     assert [e["ticket_id"] for e in failed][:4] == [c["id"] for c in calls]
     assert client.get("/api/queue").status_code == 200

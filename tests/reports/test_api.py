@@ -187,7 +187,7 @@ def test_live_snapshot(client, auth, clock, kiosk, counter, onestop):
     kiosk.take_ticket("datdai")
     counter.next(1)
     clock.set("2026-11-30 09:05")
-    onestop.queue.record("print_failed", None, error="Máy in hết giấy")
+    onestop.queue.record("print_failed", None, message="Máy in hết giấy")
     clock.set("2026-11-30 09:10")
     live = client.get("/api/reports/live", headers=auth["supervisor"]).get_json()
     assert live["waiting"] == 1 and live["longest_wait_s"] == 600
@@ -195,7 +195,7 @@ def test_live_snapshot(client, auth, clock, kiosk, counter, onestop):
     assert live["devices"] == []  # the presence tracker sees no screen connected yet
     assert live["health"]["printer"]["status"] and live["health"]["voice"]["status"]
     assert live["alerts"][0]["type"] == "print_failed"
-    assert live["alerts"][0]["data"]["error"] == "Máy in hết giấy"
+    assert live["alerts"][0]["data"]["message"] == "Máy in hết giấy"
 
 
 def test_live_shows_devices_when_a_tracker_exists(client, auth, onestop):

@@ -48,7 +48,7 @@ def test_gtts_success_is_cached_and_not_asked_again(tmp_path, clock, google):
     kiosk.take_ticket("hotich")
     desk.next(2)
     onestop.queue.drain()
-    call = onestop.queue.line.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot().said(onestop.plan)["recent"][0]  # as screens get it
     assert call["text"] == "Mời công dân có số thứ tự A 0 0 1 đến quầy số 2"
     assert all(u.endswith(".mp3") for u in call["audio"])  # the better voice, all of it
     for path in _files(voice, call["audio"]):
@@ -83,7 +83,7 @@ def test_gtts_failure_falls_back_to_espeak_without_delaying_the_call(tmp_path, c
     # The call went out while gTTS was still hanging: nothing waited for it.
     assert warmer.is_alive() and not google.gate.is_set()
     assert [p["call"]["ticket"]["id"] for p in called] == [ticket["id"]]
-    urls = called[0]["call"]["audio"]
+    urls = onestop.plan(called[0]["call"])["audio"]
     assert len(urls) == 7 and all(u.endswith(".wav") for u in urls)
     for path in _files(voice, urls):
         assert voice.wait_for(path.name)
@@ -124,7 +124,7 @@ def test_a_segment_no_engine_can_say_is_a_logged_gap_and_the_call_still_goes_out
     kiosk.take_ticket("khac")
     ticket = desk.next(3)
     onestop.queue.drain()
-    assert called and called[0]["call"]["text"].endswith("đến quầy số 3")
+    assert called and onestop.plan(called[0]["call"])["text"].endswith("đến quầy số 3")
     voice = onestop.devices.voice
     for _ in range(200):  # the gap checker runs on its own thread
         gaps = _events(onestop, "voice_gap")
@@ -134,7 +134,7 @@ def test_a_segment_no_engine_can_say_is_a_logged_gap_and_the_call_still_goes_out
     assert gaps and gaps[0][0] == ticket["id"]
     assert gaps[0][1]["counter"] == 3 and "Mời công dân có số thứ tự" in gaps[0][1]["missing"]
     # The promised URL answers a clear 404, never a 500, and the health says degraded.
-    url = called[0]["call"]["audio"][0]
+    url = onestop.plan(called[0]["call"])["audio"][0]
     r = app.test_client().get(url)
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "audio_not_ready"
     health = voice.health()
@@ -149,7 +149,7 @@ def test_missing_segments_are_rendered_after_the_call_not_during_it(tmp_path, cl
     kiosk.take_ticket("datdai")
     desk.next(3)
     onestop.queue.drain()
-    call = onestop.queue.line.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot().said(onestop.plan)["recent"][0]  # as screens get it
     client = app.test_client()
     for url in call["audio"]:  # promised URLs resolve once the background render is done
         r = client.get(url)
@@ -182,7 +182,7 @@ def test_a_voice_bug_never_breaks_the_call(tmp_path, clock, monkeypatch):
     kiosk.take_ticket("hotich")
     ticket = desk.next(1)
     assert ticket["status"] == "called"
-    call = onestop.queue.line.snapshot()["recent"][0]
+    call = onestop.queue.line.snapshot().said(onestop.plan)["recent"][0]  # as screens get it
     assert call["text"] == "Mời công dân có số thứ tự A 0 0 1 đến quầy số 1"
     assert call["audio"] == []
 
