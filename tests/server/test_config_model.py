@@ -258,3 +258,18 @@ def test_only_the_model_raises_config_errors():
     elsewhere = [f for f in files if not f.startswith(("server/settings/", "tests/"))]
     raising = [f for f in elsewhere if "ConfigError(" in (ROOT / f).read_text(encoding="utf-8")]
     assert raising == []
+
+
+def test_readme_command_rewrites_a_stale_table(tmp_path, monkeypatch, capsys):
+    from server.settings import __main__ as cmd
+    from server.settings import markdown
+
+    stale = tmp_path / "README.md"
+    stale.write_text(f"# X\n{START}\n| key |\n{END}\n", encoding="utf-8")
+    monkeypatch.setattr(cmd, "README", stale)
+    monkeypatch.setattr(cmd, "write_readme", lambda: markdown.write_readme(stale))
+    assert cmd.main(["--readme"]) == 0 and "table rewritten" in capsys.readouterr().out
+    assert readme_table(stale.read_text(encoding="utf-8")) == schema_markdown()
+    assert cmd.main(["--readme"]) == 0 and "already up to date" in capsys.readouterr().out
+    assert cmd.main([]) == 0 and capsys.readouterr().out == schema_markdown() + "\n"
+    assert cmd.main(["--bogus"]) == 2
