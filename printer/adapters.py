@@ -151,15 +151,6 @@ def _profile(printer: Escpos, width: int) -> None:
     printer.profile.profile_data = data
 
 
-def _hex(text: str, key: str) -> int:
-    try:
-        return int(text, 16)
-    except ValueError:
-        raise PrinterError(
-            "config", f"printer.{key} must be hex like 0x0416, got {text!r}"
-        ) from None
-
-
 def connect(cfg: dict, data_dir: Path, timeout: float | None = None) -> Escpos | None:
     """A new, unopened escpos printer for the config section `[printer]`; None for "none"."""
     kind = cfg["type"]
@@ -177,12 +168,8 @@ def connect(cfg: dict, data_dir: Path, timeout: float | None = None) -> Escpos |
     elif kind == "usb":
         from escpos.printer import Usb  # imports pyusb; libusb is needed only on open
 
-        p = Usb(
-            _hex(cfg["usb_vendor"], "usb_vendor"),
-            _hex(cfg["usb_product"], "usb_product"),
-            timeout=int(timeout * 1000),
-            **kw,
-        )
+        # The ids are ints: the config model (server/settings) parsed and checked them.
+        p = Usb(cfg["usb_vendor"], cfg["usb_product"], timeout=int(timeout * 1000), **kw)
     elif kind == "serial":
         from escpos.printer import Serial
 

@@ -6,8 +6,9 @@
   site_config.py udev     [CONFIG]   the udev rule giving the onestop group the USB printer
 
 CONFIG defaults to $ONESTOP_CONFIG, then /etc/onestop/site.toml. Runs with the system
-python3 (standard library only): it loads server/settings.py by path, not the server package,
-so Flask is not needed.
+python3 (standard library only): it loads the server's config model, the server/settings/
+package, by path, not through the server package, so Flask is not needed. Every rule is
+there: this file checks nothing itself and reports exactly the server's "file: key: reason".
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ BACKUP_AFTER_MIN = 30
 
 
 def _settings_module():
+    """server/settings/ as the package `onestop_settings` (its modules import each other)."""
+    if "onestop_settings" in sys.modules:
+        return sys.modules["onestop_settings"]
     sys.path.insert(0, str(CODE))  # for `core`, which settings imports (stdlib only)
+    package = CODE / "server" / "settings"
     spec = importlib.util.spec_from_file_location(
-        "onestop_settings", CODE / "server" / "settings.py"
+        "onestop_settings", package / "__init__.py", submodule_search_locations=[str(package)]
     )
     mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    sys.modules[spec.name] = mod  # dataclasses and relative imports look it up there
     spec.loader.exec_module(mod)
     return mod
 
@@ -40,10 +45,9 @@ def load(path: str | None = None):
     return _settings_module().load(path or os.environ.get("ONESTOP_CONFIG") or DEFAULT)
 
 
-def _minutes(hhmm: str, key: str) -> int:
+def _minutes(hhmm: str) -> int:
+    """Minutes after midnight of an "HH:MM" the config model has checked."""
     h, _, m = hhmm.partition(":")
-    if not (h.isdigit() and m.isdigit() and 0 <= int(h) <= 23 and 0 <= int(m) <= 59):
-        raise ValueError(f"{key}: {hhmm!r} is not a time of day (HH:MM, 00:00-23:59)")
     return int(h) * 60 + int(m)
 
 
@@ -55,9 +59,9 @@ def _hhmm(minutes: int) -> str:
 def schedule(settings) -> dict[str, str]:
     """Local times of the day's jobs: close at closing_time, summary 15 min later, backup."""
     office, backup = settings["office"], settings["backup"]
-    close = _minutes(office["closing_time"], "office.closing_time")
+    close = _minutes(office["closing_time"])
     at = backup["time"]
-    backup_at = _minutes(at, "backup.time") if at else close + BACKUP_AFTER_MIN
+    backup_at = _minutes(at) if at else close + BACKUP_AFTER_MIN
     return {
         "TZ": office["timezone"],
         "CLOSE_AT": _hhmm(close),
@@ -66,18 +70,10 @@ def schedule(settings) -> dict[str, str]:
     }
 
 
-def _hex4(value: str, key: str) -> str:
-    v = value.lower().removeprefix("0x")
-    if len(v) != 4 or any(c not in "0123456789abcdef" for c in v):
-        raise ValueError(f"{key}: {value!r} is not a USB id such as 0x0416 (see lsusb)")
-    return v
-
-
 def udev_rule(settings, group: str = "onestop") -> str:
     """Rules giving `group` read/write access to the configured printer and to any USB printer."""
-    p = settings["printer"]
-    vendor = _hex4(p["usb_vendor"], "printer.usb_vendor")
-    product = _hex4(p["usb_product"], "printer.usb_product")
+    p = settings["printer"]  # the ids are ints, parsed and range-checked by the model
+    vendor, product = f"{p['usb_vendor']:04x}", f"{p['usb_product']:04x}"
     return (
         "# Written by /opt/onestop/systemd/install.sh from printer.usb_vendor/usb_product in\n"
         "# /etc/onestop/site.toml; run the installer again after changing them.\n"
@@ -99,23 +95,18 @@ def main(argv: list[str]) -> int:
     command, path = argv[0], (argv[1] if len(argv) > 1 else None)
     try:
         settings = load(path)
-        if command == "check":
-            office = settings.office
-            print(f"OK: {settings.path}: {office.name} ({len(office.services)} procedures, "
-                  f"{len(office.counters)} counters)")  # fmt: skip
-        elif command == "schedule":
-            for k, v in schedule(settings).items():
-                print(f"{k}={v}")
-        else:
-            print(udev_rule(settings), end="")
-    except ValueError as e:
-        print(f"CONFIG ERROR: {settings.path}: {e}", file=sys.stderr)
-        return 1
-    except Exception as e:  # the settings module's ConfigError: file, key and reason
-        if type(e).__name__ != "ConfigError":
-            raise
+    except _settings_module().ConfigError as e:  # the server's line: file: key: reason
         print(f"CONFIG ERROR: {e}", file=sys.stderr)
         return 1
+    if command == "check":
+        office = settings.office
+        print(f"OK: {settings.path}: {office.name} ({len(office.services)} procedures, "
+              f"{len(office.counters)} counters)")  # fmt: skip
+    elif command == "schedule":
+        for k, v in schedule(settings).items():
+            print(f"{k}={v}")
+    else:
+        print(udev_rule(settings), end="")
     return 0
 
 

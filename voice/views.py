@@ -6,7 +6,6 @@ import click
 from flask import Blueprint, Flask, jsonify, redirect, send_file
 
 from server.kernel import error_response, ext
-from server.settings import ConfigError
 
 from .service import CHIME_URL, URL_PREFIX, VoiceService
 
@@ -14,8 +13,6 @@ bp = Blueprint(
     "voice", __name__, url_prefix="/voice", static_folder="static", static_url_path="/static"
 )
 
-KNOWN_ENGINES = ("gtts", "espeak", "espeak-ng")
-KNOWN_LANGUAGES = ("vi", "en")
 AUDIO_MAX_AGE = 365 * 24 * 3600  # a file's name is a hash of what it says: never changes
 
 
@@ -51,28 +48,6 @@ def config():
                     "languages": list(voice.cfg.languages)})  # fmt: skip
 
 
-def _check(settings) -> None:
-    voice = settings["voice"]
-    where = settings.path
-    for i, name in enumerate(voice["engines"]):
-        if name not in KNOWN_ENGINES:
-            raise ConfigError(
-                where, f"voice.engines[{i}]", f"unknown engine {name!r} (gtts, espeak)"
-            )
-    for i, lang in enumerate(voice["languages"]):
-        if lang not in KNOWN_LANGUAGES:
-            raise ConfigError(where, f"voice.languages[{i}]", f"unknown language {lang!r} (vi, en)")
-    if voice["repeat"] < 1 or voice["repeat"] > 5:
-        raise ConfigError(where, "voice.repeat", "must be 1 to 5")
-    for lang in voice["languages"]:
-        template = voice[f"template_{lang}"]
-        try:
-            template.format(number="A 1", counter="1")
-        except (KeyError, IndexError, ValueError) as e:
-            raise ConfigError(where, f"voice.template_{lang}",
-                              f"only {{number}} and {{counter}} may be used ({e})") from None  # fmt: skip
-
-
 def _autostart() -> bool:
     """Warm in the background when serving (gunicorn, flask run), not in other CLI commands."""
     ctx = click.get_current_context(silent=True)
@@ -81,7 +56,6 @@ def _autostart() -> bool:
 
 def init_app(app: Flask, ext) -> VoiceService:
     """Build the voice service, subscribe it to calls, serve its files."""
-    _check(ext.settings)
     voice = VoiceService(ext.settings, ext.data_dir)
     voice.record = ext.queue.record
     if ext.settings["voice"]["server_playback"]:

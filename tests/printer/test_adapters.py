@@ -8,8 +8,9 @@ from escpos.printer import Serial, Usb
 from printer import adapters, layout
 from tests.printer.fakes import LoopbackPrinter
 
+# As the config model hands the section over: USB ids already parsed from "0x0416" to ints.
 BASE = {"paper_mm": 80, "timeout_s": 2.0, "profile": "default", "path": "printer.bin",
-        "usb_vendor": "0x0416", "usb_product": "0x5011", "host": "127.0.0.1", "port": 9100,
+        "usb_vendor": 0x0416, "usb_product": 0x5011, "host": "127.0.0.1", "port": 9100,
         "serial_device": "/dev/ttyUSB0", "baudrate": 19200, "cups_printer": "tm20"}  # fmt: skip
 
 
@@ -34,10 +35,13 @@ def test_usb_uses_escpos_usb_with_hex_ids(tmp_path):
     assert (p.usb_args["idVendor"], p.usb_args["idProduct"]) == (0x0416, 0x5011)
 
 
-def test_bad_usb_id_is_a_config_error(tmp_path):
-    with pytest.raises(adapters.PrinterError) as e:
-        adapters.connect(cfg(type="usb", usb_vendor="zz"), tmp_path)
-    assert e.value.reason == "config"
+def test_usb_takes_the_ids_the_config_model_parsed(tmp_path):
+    from server.settings import Settings
+    from tests.helpers import site_config
+
+    section = Settings(site_config(printer={"usb_vendor": "0x04B8", "usb_product": "0e15"}))
+    p = adapters.connect({**section["printer"], "type": "usb"}, tmp_path)
+    assert (p.usb_args["idVendor"], p.usb_args["idProduct"]) == (0x04B8, 0x0E15)
 
 
 def test_serial_and_network(tmp_path):
