@@ -8,6 +8,8 @@ import time
 import click
 from flask import Flask, current_app
 
+from server.progress import terminal_bar
+
 from . import simulate, summary
 
 
@@ -39,7 +41,8 @@ def init_app(app: Flask) -> None:
         if not days:
             raise click.UsageError("--from is after --to.")
         t0 = time.perf_counter()
-        n = summary.summarize(e.store, office, days)
+        with terminal_bar("Summarising", enabled=len(days) > 1) as progress:
+            n = summary.summarize(e.store, office, days, progress=progress)
         click.echo(
             f"Summarised {n} day(s) ({days[0]} .. {days[-1]}) in {time.perf_counter() - t0:.2f} s."
         )
@@ -70,7 +73,9 @@ def init_app(app: Flask) -> None:
         else:
             end = e.clock()
         try:
-            result = simulate.run(e.store, office, days=days, seed=seed, until=end, scale=scale)
+            with terminal_bar("Simulating days") as progress:
+                result = simulate.run(e.store, office, days=days, seed=seed, until=end,
+                                      scale=scale, progress=progress)  # fmt: skip
         except simulate.NotEmpty as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(
@@ -78,5 +83,6 @@ def init_app(app: Flask) -> None:
             f" {result['events']} events."
         )
         full = [d for d in result["day_list"] if d < summary.today(office, end)]
-        n = summary.summarize(e.store, office, full)
+        with terminal_bar("Summarising", enabled=len(full) > 1) as progress:
+            n = summary.summarize(e.store, office, full, progress=progress)
         click.echo(f"Summarised {n} day(s).")

@@ -11,6 +11,7 @@ import datetime as dt
 import heapq
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import events
@@ -241,9 +242,18 @@ class Sim:
 
 
 def run(
-    store: Store, office: Office, days: int, seed: int, until: float, scale: float = 1.0
+    store: Store,
+    office: Office,
+    days: int,
+    seed: int,
+    until: float,
+    scale: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Simulate the `days` calendar days before `until`'s date, and that date up to `until`."""
+    """Simulate the `days` calendar days before `until`'s date, and that date up to `until`.
+
+    progress(done, total), if given, is called after each calendar day (total: days + 1).
+    """
     end = dt.datetime.fromtimestamp(until, office.tz)
     first = end.date() - dt.timedelta(days=days)
     conn = store.reader()
@@ -264,6 +274,8 @@ def run(
             day = first + dt.timedelta(days=i)
             sim.day(day, until if day == end.date() else None)
             day_list.append(day.isoformat())
+            if progress:
+                progress(i + 1, days + 1)
     finally:
         store.conn.execute("PRAGMA synchronous=FULL")
     active = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from core import staffing, stats
 from core.model import Office
@@ -104,12 +104,24 @@ def last_event_id(conn, day: str) -> int | None:
     return conn.execute("SELECT MAX(id) FROM events WHERE day = ?", (day,)).fetchone()[0]
 
 
-def summarize(store, office: Office, days: Iterable[str], now: float | None = None) -> int:
-    """Compute and store each day (idempotent); returns how many days were written."""
+def summarize(
+    store,
+    office: Office,
+    days: Iterable[str],
+    now: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Compute and store each day (idempotent); returns how many days were written.
+
+    progress(done, total), if given, is called after each day.
+    """
+    days = list(days)
     n = 0
     for day in days:
         save(store, day, compute(store.reader(), office, day), now)
         n += 1
+        if progress:
+            progress(n, len(days))
     return n
 
 

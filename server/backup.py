@@ -12,10 +12,10 @@ import contextlib
 import datetime as dt
 import os
 import re
-import shutil
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,10 @@ from flask import Flask, current_app
 
 from core.store import migrations
 
+from .progress import terminal_bar
+
+STEP_PAGES_MIN = 256  # pages per backup step (1 MiB at 4 KiB pages); ~100 steps if larger
+COPY_CHUNK = 1 << 20  # bytes per read when a restore copies the file into place
 NAME_RE = re.compile(r"^onestop-(\d{8}-\d{6})(?:-(\d+))?\.db$")
 REQUIRED_TABLES = (
     "tickets",
@@ -85,8 +89,17 @@ def _target(dest_dir: Path, now: float) -> Path:
     return path
 
 
-def backup(db_path: Path, dest_dir: Path, keep: int = 14, now: float | None = None) -> Path:
-    """Copy db_path into dest_dir as onestop-YYYYMMDD-HHMMSS.db, then keep the newest `keep`."""
+def backup(
+    db_path: Path,
+    dest_dir: Path,
+    keep: int = 14,
+    now: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Copy db_path into dest_dir as onestop-YYYYMMDD-HHMMSS.db, then keep the newest `keep`.
+
+    progress(pages copied, page count), if given, is called after each step of the copy.
+    """
     db_path, dest_dir = Path(db_path), Path(dest_dir)
     if keep < 1:
         raise BackupError("--keep must be at least 1")
@@ -95,14 +108,24 @@ def backup(db_path: Path, dest_dir: Path, keep: int = 14, now: float | None = No
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = _target(dest_dir, time.time() if now is None else now)
     partial = final.with_name(final.name + ".partial")
-    src = sqlite3.connect(_uri(db_path, "mode=ro"), uri=True, timeout=30)
+    src = sqlite3.connect(_uri(db_path, "mode=ro"), uri=True, timeout=30, isolation_level=None)
     try:
         dst = sqlite3.connect(partial)
         try:
-            # One step (pages=-1): the copy is the snapshot of the moment it starts. In WAL
-            # mode this read does not block the server's writes; a stepwise copy would
-            # restart at every write the server makes and might never finish on a busy day.
-            src.backup(dst, pages=-1)
+            # The copy is the snapshot of the moment it starts: one read transaction held
+            # across every step. In WAL mode it does not block the server's writes, and
+            # the steps do not see them; without it a stepwise copy would restart at every
+            # write the server makes and might never finish on a busy day.
+            src.execute("BEGIN")
+            pages = src.execute("PRAGMA page_count").fetchone()[0]  # starts the snapshot
+            step = max(STEP_PAGES_MIN, pages // 100)
+
+            def report(_status: int, remaining: int, total: int) -> None:
+                if progress:
+                    progress(total - remaining, total)
+
+            src.backup(dst, pages=step, progress=report)
+            src.execute("COMMIT")
             dst.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal to forget
             ok = dst.execute("PRAGMA quick_check").fetchone()[0]
         finally:
@@ -189,10 +212,27 @@ def _ensure_unused(db_path: Path) -> None:
         conn.close()
 
 
+def _copy(src: Path, dst: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Copy src to dst in chunks; progress(bytes copied, size) after each."""
+    total, done = src.stat().st_size, 0
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(COPY_CHUNK):
+            fout.write(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+
+
 def restore(
-    backup_file: Path, db_path: Path, now: float | None = None
+    backup_file: Path,
+    db_path: Path,
+    now: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Check, Path | None]:
-    """Check backup_file, then put it in place of db_path; return the check and where the old db went."""
+    """Check backup_file, then put it in place of db_path; return the check and where the old db went.
+
+    progress(bytes copied, size), if given, is called as the file is copied into place.
+    """
     info = check(backup_file)
     db_path = Path(db_path)
     aside = None
@@ -205,7 +245,7 @@ def restore(
             with contextlib.suppress(FileNotFoundError):
                 os.replace(f"{db_path}{suffix}", f"{aside}{suffix}")
     incoming = db_path.with_name(db_path.name + ".restoring")
-    shutil.copyfile(backup_file, incoming)
+    _copy(Path(backup_file), incoming, progress)
     _fsync_file(incoming)
     os.replace(incoming, db_path)
     _fsync_dir(db_path.parent)
@@ -230,7 +270,8 @@ def init_app(app: Flask) -> None:
         keep = keep if keep is not None else ext.settings["backup"]["keep"]
         started = time.monotonic()
         try:
-            path = backup(ext.store.path, dest, keep=keep)
+            with terminal_bar("Backing up (pages)") as progress:
+                path = backup(ext.store.path, dest, keep=keep, progress=progress)
         except (BackupError, OSError, sqlite3.Error) as e:
             raise click.ClickException(f"backup failed: {e}") from None
         size = path.stat().st_size / 1e6
@@ -259,7 +300,8 @@ def init_app(app: Flask) -> None:
         ext.queue.drain()
         ext.store.close()  # this command's own connections must not count as "the server"
         try:
-            _, aside = restore(Path(file), ext.store.path)
+            with terminal_bar("Restoring", show_pos=False) as progress:
+                _, aside = restore(Path(file), ext.store.path, progress=progress)
         except (BackupError, OSError) as e:
             raise click.ClickException(str(e)) from None
         if aside:

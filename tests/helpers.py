@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import subprocess
@@ -78,6 +81,48 @@ class CounterDesk:
         r = self.post(number, "next")
         assert r.status_code in (200, 204), r.get_json()
         return r.get_json()["ticket"] if r.status_code == 200 else None
+
+
+BAR_RE = re.compile(r"\[[#-]+\]")  # click's progress bar: [####------]
+
+
+def flask_in_pty(data_dir: Path, *args: str, env: dict | None = None, timeout: float = 120):
+    """Run a `flask` command on a pseudo-terminal, as an operator at the console does.
+
+    Returns (exit code, everything the terminal showed). A fresh `data_dir` is its
+    ONESTOP_DATA. The terminal turns each newline into CR LF.
+    """
+    env = {**os.environ, "ONESTOP_DATA": str(data_dir), "ONESTOP_PRINTER_TYPE": "none",
+           "ONESTOP_VOICE_WARM_ON_START": "false", **(env or {})}  # fmt: skip
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
+                                stdin=slave, stdout=slave, stderr=slave)  # fmt: skip
+    finally:
+        os.close(slave)
+    chunks, deadline = [], time.monotonic() + timeout
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                proc.kill()
+                raise TimeoutError(f"flask {' '.join(args)}: {b''.join(chunks)[-2000:]!r}")
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the command exited and closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        rc = proc.wait(timeout=10)
+    finally:
+        os.close(master)
+    return rc, b"".join(chunks).decode("utf-8", "replace")
+
+
+def no_progress_artefacts(output: str) -> bool:
+    """True when output (from a non-terminal run) holds no trace of a progress bar."""
+    return "\r" not in output and "%" not in output and not BAR_RE.search(output)
 
 
 def children(pid: int) -> list[int]:

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from server.kernel import ext
+from server.progress import terminal_bar
 
 
 def _voice():
@@ -31,7 +32,9 @@ def init_app(app: Flask) -> None:
                 "Voice is disabled or has no engine ([voice] in the config)."
             )
         progress = click.echo if verbose else None
-        r = v.warm(engines=list(engines) or None, progress=progress)
+        # With --verbose the segment lines are the progress; a bar would garble them.
+        with terminal_bar("Rendering segments", enabled=not verbose) as steps:
+            r = v.warm(engines=list(engines) or None, progress=progress, steps=steps)
         rendered = ", ".join(f"{k} {n}" for k, n in sorted(r["rendered"].items())) or "none"
         click.echo(f"Segments needed: {r['needed']}; rendered now: {rendered}; "
                    f"missing: {r['missing']}.")  # fmt: skip

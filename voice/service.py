@@ -39,6 +39,14 @@ def plain_sentence(number: str, counter: int) -> str:
     return f"Mời công dân có số thứ tự {' '.join(number)} đến quầy số {counter}"
 
 
+def _stepped(items: list, before: int, steps: Callable[[int, int], None] | None):
+    """Yield items; after each one's loop body, steps(before + n done, 2 * len(items))."""
+    for n, item in enumerate(items, 1):
+        yield item
+        if steps:
+            steps(before + n, 2 * len(items))
+
+
 class VoiceService:
     """Segments, cache, engines and the background workers of one app."""
 
@@ -249,10 +257,13 @@ class VoiceService:
         return self._promised.get(name)
 
     def warm(self, engines: list[str] | None = None, progress: Callable[[str], None] | None = None,
-             stop: threading.Event | None = None) -> dict:  # fmt: skip
+             stop: threading.Event | None = None,
+             steps: Callable[[int, int], None] | None = None) -> dict:  # fmt: skip
         """Render every needed segment: first coverage with offline engines, then quality.
 
         Returns counts: needed, rendered per engine, failed segments, seconds taken.
+        progress gets a line per segment rendered; steps(done, total) is called after each
+        segment of either pass (total: twice the segments needed).
         """
         t0 = time.monotonic()
         chosen = [e for e in self.engines if engines is None or e.name in engines]
@@ -262,7 +273,7 @@ class VoiceService:
         self.warming = True
         try:
             cover = [e for e in chosen if e.offline] or chosen
-            for seg in needed:
+            for seg in _stepped(needed, 0, steps):
                 if stop is not None and stop.is_set():
                     break
                 if self.best(seg) is not None:
@@ -276,7 +287,7 @@ class VoiceService:
                 else:
                     failed.append({"lang": seg.lang, "text": seg.text, "errors": errors})
             # Quality pass: a better (earlier, usually online) engine for what is cached.
-            for seg in needed:
+            for seg in _stepped(needed, len(needed), steps):
                 if stop is not None and stop.is_set():
                     break
                 names = self.names(seg)

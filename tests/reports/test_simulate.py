@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from reports import summary
-from tests.helpers import at
+from reports import simulate, summary
+from tests.helpers import BAR_RE, at, flask_in_pty, no_progress_artefacts
 
 
 @pytest.mark.slow
@@ -73,3 +73,30 @@ def test_simulate_is_seeded(tmp_path, clock, config):
 def test_simulate_rejects_bad_until(runner):
     out = runner.invoke(args=["demo", "simulate", "--until", "tomorrow"])
     assert out.exit_code != 0
+
+
+def test_simulate_reports_progress_per_calendar_day(onestop):
+    calls = []
+    simulate.run(onestop.store, onestop.settings.office, days=2, seed=3,
+                 until=at("2026-11-27 10:30"), scale=0.1,
+                 progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert calls == [(1, 3), (2, 3), (3, 3)]  # 25, 26 and today, the 27th
+
+
+def test_simulate_off_a_terminal_prints_only_its_summary_lines(runner):
+    out = runner.invoke(args=["demo", "simulate", "--days", "3", "--scale", "0.1",
+                              "--until", "2026-11-27 10:30"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert no_progress_artefacts(out.output)
+    lines = out.output.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("Simulated 4 office day(s)") and lines[1] == "Summarised 3 day(s)."
+
+
+def test_simulate_draws_a_bar_on_a_terminal(tmp_path):
+    rc, screen = flask_in_pty(tmp_path / "data", "demo", "simulate", "--days", "3",
+                              "--scale", "0.1", "--until", "2026-11-27 10:30")  # fmt: skip
+    assert rc == 0, screen
+    assert BAR_RE.search(screen) and "Simulating days" in screen and "4/4" in screen
+    assert "Summarising" in screen and "3/3" in screen  # the three full days' summaries
+    assert "Simulated 4 office day(s)" in screen and "Summarised 3 day(s)." in screen

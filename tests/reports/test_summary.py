@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reports import summary
+from tests.helpers import BAR_RE, flask_in_pty, no_progress_artefacts
 
 
 def one_day(clock, kiosk, counter):
@@ -95,6 +96,32 @@ def test_summarize_defaults_to_today_and_handles_an_empty_day(onestop, runner, c
     assert out.exit_code == 0 and "2026-11-30" in out.output
     saved = summary.load_saved(onestop.store.reader(), "2026-11-30")
     assert saved["office"]["issued"] == 0 and saved["services"] == []
+
+
+def test_summarize_reports_progress_per_day(onestop, clock, kiosk, counter):
+    one_day(clock, kiosk, counter)
+    calls = []
+    days = ("2026-11-29", "2026-11-30", "2026-12-01")
+    n = summary.summarize(onestop.store, onestop.settings.office, iter(days),
+                          progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert n == 3 and calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_summarize_off_a_terminal_prints_only_its_summary_line(onestop, runner, clock):
+    # CliRunner's streams are not terminals, like the journal of onestop-summary.service.
+    out = runner.invoke(args=["summarize", "--from", "2026-11-28", "--to", "2026-11-30"])
+    assert out.exit_code == 0, out.output
+    assert no_progress_artefacts(out.output)
+    lines = out.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Summarised 3 day(s) (2026-11-28 .. 2026-11-30)")
+
+
+def test_summarize_draws_a_bar_on_a_terminal(tmp_path):
+    rc, screen = flask_in_pty(tmp_path / "data", "summarize", "--from", "2026-11-28",
+                              "--to", "2026-11-30")  # fmt: skip
+    assert rc == 0, screen
+    assert BAR_RE.search(screen) and "Summarising" in screen and "3/3" in screen
+    assert "Summarised 3 day(s)" in screen
 
 
 def test_trend_and_staffing(onestop, clock, kiosk, counter):

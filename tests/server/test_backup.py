@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from server.backup import BackupError, backups, check, restore
-from tests.helpers import ROOT, LiveServer
+from server.backup import STEP_PAGES_MIN, BackupError, backups, check, restore
+from tests.helpers import BAR_RE, ROOT, LiveServer, flask_in_pty, no_progress_artefacts
 
 
 def ticket_ids(db_path) -> set[str]:
@@ -181,6 +181,97 @@ def test_restore_refuses_while_another_process_has_the_database_open(onestop, ki
     with pytest.raises(BackupError, match="systemctl stop onestop"):
         restore(path, onestop.store.path)
     assert len(ticket_ids(onestop.store.path)) == 1
+
+
+def _filled_store(db, pages: int):
+    """A One-Stop database of about `pages` pages (a filler table beside the real ones)."""
+    from core.store import Store
+
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE filler (b BLOB)")
+    conn.executemany("INSERT INTO filler VALUES (?)", [(b"x" * 3000,)] * pages)
+    conn.commit()
+    conn.close()
+
+
+def _count(db, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_backup_reports_progress_up_to_the_page_count_and_copies_one_snapshot(tmp_path):
+    """Writes between the copy's steps neither restart it nor reach the copy."""
+    from server.backup import backup
+
+    db = tmp_path / "onestop.db"
+    _filled_store(db, 3 * STEP_PAGES_MIN)
+    rows_at_start = _count(db, "filler")
+    writer = sqlite3.connect(db)  # the server, writing all through the backup
+    calls = []
+
+    def progress(done, total):
+        calls.append((done, total))
+        writer.execute("INSERT INTO filler VALUES (?)", (b"y" * 3000,))
+        writer.commit()
+
+    path = backup(db, tmp_path / "bk", progress=progress)
+    writer.close()
+    pages = calls[-1][1]
+    assert calls[-1] == (pages, pages) and pages >= 3 * STEP_PAGES_MIN
+    assert len(calls) == -(-pages // STEP_PAGES_MIN)  # one call per step: never restarted
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert {t for _, t in calls} == {pages}
+    assert _count(path, "filler") == rows_at_start  # the snapshot of the start
+    assert _count(db, "filler") == rows_at_start + len(calls)
+    assert check(path).tickets == 0
+
+
+def test_restore_reports_progress_up_to_the_file_size(tmp_path):
+    from server.backup import COPY_CHUNK, backup
+
+    db = tmp_path / "data" / "onestop.db"
+    _filled_store(db, 1000)
+    path = backup(db, tmp_path / "bk")
+    calls = []
+    restore(path, db, progress=lambda done, total: calls.append((done, total)))
+    size = path.stat().st_size
+    assert calls[-1] == (size, size) and len(calls) == -(-size // COPY_CHUNK) > 1
+    assert db.read_bytes() == path.read_bytes()
+
+
+def test_backup_and_restore_off_a_terminal_print_only_their_summary_lines(
+    runner, kiosk, onestop, tmp_path
+):
+    kiosk.take_ticket("hotich")
+    out = runner.invoke(args=["backup", "--dir", str(tmp_path / "bk")])
+    assert out.exit_code == 0, out.output
+    assert no_progress_artefacts(out.output)
+    lines = out.output.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Backup written") and lines[1].startswith("Kept")
+    out = runner.invoke(args=["restore", "--yes", str(backups(tmp_path / "bk")[-1])])
+    assert out.exit_code == 0, out.output
+    assert no_progress_artefacts(out.output)
+    lines = out.output.splitlines()
+    assert len(lines) == 3 and ": OK" in lines[0] and lines[2].startswith("Restored")
+
+
+def test_backup_and_restore_draw_a_bar_on_a_terminal(tmp_path):
+    data = tmp_path / "data"
+    rc, screen = flask_in_pty(data, "backup", "--dir", str(tmp_path / "bk"))
+    assert rc == 0, screen
+    assert BAR_RE.search(screen) and "Backing up (pages)" in screen
+    conn = sqlite3.connect(backups(tmp_path / "bk")[-1])
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    assert f"{pages}/{pages}" in screen and "Backup written" in screen
+    rc, screen = flask_in_pty(data, "restore", "--yes", str(backups(tmp_path / "bk")[-1]))
+    assert rc == 0, screen
+    assert BAR_RE.search(screen) and "Restoring" in screen and "100%" in screen
+    assert "Restored" in screen
 
 
 @pytest.mark.slow

@@ -1,3 +1,8 @@
+import io
+import sys
+
+import pytest
+
 from core.users import verify_password
 
 
@@ -55,3 +60,34 @@ def test_config_check_and_schema(runner):
     assert r.exit_code == 0 and "A  hotich" in r.output and "Quầy 3" in r.output
     r = runner.invoke(args=["config", "schema"])
     assert "`office.enforce_hours` | true or false | True" in r.output
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_terminal_bar_is_none_off_a_terminal(monkeypatch):
+    from server.progress import terminal_bar
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with terminal_bar("Working") as progress:
+        assert progress is None
+    assert sys.stderr.getvalue() == ""  # not even click's one label line
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    with terminal_bar("Working", enabled=False) as progress:
+        assert progress is None
+
+
+def test_terminal_bar_draws_on_stderr_and_ends_its_line_even_on_error(monkeypatch):
+    from server.progress import terminal_bar
+
+    term = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    with pytest.raises(RuntimeError), terminal_bar("Working") as progress:
+        progress(1, 4)
+        progress(3, 4)
+        raise RuntimeError("disk full")
+    screen = term.getvalue()
+    assert "\r" in screen and "Working" in screen and "3/4" in screen
+    assert screen.endswith("\n") and "\x1b[?25h" in screen  # cursor shown again

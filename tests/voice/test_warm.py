@@ -9,7 +9,7 @@ import wave
 
 import pytest
 
-from tests.helpers import CounterDesk, Kiosk
+from tests.helpers import BAR_RE, CounterDesk, Kiosk, flask_in_pty, no_progress_artefacts
 from tests.voice.test_support import google_fixture, voice_app  # noqa: F401 - fixture
 from voice.phrase import call_plan
 
@@ -178,6 +178,44 @@ def test_flask_voice_warm_in_a_real_process(tmp_path):
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "Segments needed: 18; rendered now: espeak 18; missing: 0." in out.stdout
+
+
+def test_warm_reports_a_step_per_segment_of_each_pass(tmp_path, clock):
+    app = voice_app(tmp_path, clock, engines=["espeak"])
+    voice = app.extensions["onestop"].devices.voice
+    for _ in range(2):  # rendering, then with everything cached
+        calls: list[tuple[int, int]] = []
+        report = voice.warm(steps=lambda done, total, calls=calls: calls.append((done, total)))
+        total = 2 * report["needed"]
+        assert calls == [(n, total) for n in range(1, total + 1)]
+
+
+def test_warm_off_a_terminal_prints_only_its_summary_lines(tmp_path, clock):
+    app = voice_app(tmp_path, clock, engines=["espeak"])
+    out = app.test_cli_runner().invoke(args=["voice", "warm"])
+    assert out.exit_code == 0, out.output
+    assert no_progress_artefacts(out.output)
+    lines = out.output.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0] == "Segments needed: 18; rendered now: espeak 18; missing: 0."
+    assert lines[1].startswith("Cache: 18 files")
+
+
+def test_flask_voice_warm_draws_a_bar_on_a_terminal(tmp_path):
+    from tests.helpers import ROOT
+
+    cfg = tmp_path / "site.toml"
+    text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
+    cfg.write_text(text.replace('engines = ["gtts", "espeak"]', 'engines = ["espeak"]'), "utf-8")
+    rc, screen = flask_in_pty(tmp_path / "data", "voice", "warm", env={"ONESTOP_CONFIG": str(cfg)})
+    assert rc == 0, screen
+    assert BAR_RE.search(screen) and "Rendering segments" in screen and "36/36" in screen
+    assert "Segments needed: 18; rendered now: espeak 18; missing: 0." in screen
+    # --verbose prints a line per segment instead of the bar.
+    rc, screen = flask_in_pty(tmp_path / "data2", "voice", "warm", "-v",
+                              env={"ONESTOP_CONFIG": str(cfg)})  # fmt: skip
+    assert rc == 0, screen
+    assert not BAR_RE.search(screen) and screen.count("espeak\t") == 18
 
 
 def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
