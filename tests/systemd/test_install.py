@@ -66,7 +66,10 @@ def test_dry_run_prints_every_step_and_changes_nothing(tmp_path):
     assert (
         "+ useradd --root" in outs[0] and "+ write /etc/systemd/system/onestop.service" in outs[0]
     )
-    assert "pip install -q --disable-pip-version-check --no-deps --ignore-installed -r" in outs[0]
+    assert (
+        "pip install -q --disable-pip-version-check --require-hashes --no-deps --ignore-installed -r"
+        in outs[0]
+    )
 
 
 def test_dry_run_on_this_machine_touches_nothing():
