@@ -11,7 +11,7 @@ dev=0
 
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core)
 # sox + libsox-fmt-mp3: decode audio in voice tests; systemd: systemd-analyze;
-# shellcheck: the installer's scripts; xvfb: the screens' launcher (tests/systemd).
+# the linter of the installer's scripts (shellcheck); xvfb: the screens' launcher (tests/systemd).
 [ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3 systemd shellcheck xvfb)
 
 missing=()
@@ -39,8 +39,10 @@ req=requirements.txt
 stamp=.venv/.installed-$(cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)-$dev
 if [ ! -e "$stamp" ]; then
   echo "==> Installing Python packages ($req)"
-  # --no-deps: the files pin every package, see the note in requirements.txt.
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -r "$req"
+  # The lock is complete and hashed (scripts/lock.sh); --no-deps because pip cannot apply
+  # its override of gTTS's click pin (see the top of requirements.txt).
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+    -r "$req"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -140,6 +140,11 @@ apt_packages() {
     pkgs+=(python3-venv python3-pip espeak-ng sox alsa-utils libusb-1.0-0 sqlite3 udev)
     # gpiozero's pin library for the optional kiosk buttons (Raspberry Pi OS only).
     [ -f "$ROOT/etc/rpi-issue" ] && pkgs+=(python3-lgpio)
+    # 32-bit OS: the package index has no armv7 wheel of Pillow (nor PyYAML) and the hashed
+    # lock takes no other build, so pip compiles them from their sdists.
+    if [ -z "$ROOT" ] && [ "$(dpkg --print-architecture 2>/dev/null)" = armhf ]; then
+      pkgs+=(build-essential python3-dev zlib1g-dev libjpeg-dev)
+    fi
   fi
   if has_role kiosk || has_role display; then
     # Raspberry Pi OS ships Chromium as chromium-browser, Debian as chromium.
@@ -181,8 +186,8 @@ service_user() {
 }
 
 tree_hash() { # content hash of the code that would be copied
-  (cd "$1" && find . \( -name .git -o -name .venv -o -name venv -o -name var -o -name __pycache__ \
-      -o -name node_modules -o -name .pytest_cache \) -prune -o -type f -print0 |
+  (cd "$1" && find . \( -name .git -o -name .venv -o -name .venv-runtime -o -name venv -o -name var \
+      -o -name __pycache__ -o -name node_modules -o -name .pytest_cache \) -prune -o -type f -print0 |
     LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 }
 
@@ -198,8 +203,8 @@ install_code() {
   local stage=$ROOT$APP.new
   rm -rf "$stage"
   mkdir -p "$stage"
-  tar -C "$SRC" --exclude=./.git --exclude=./.venv --exclude=./venv --exclude=./var \
-    --exclude=__pycache__ --exclude=node_modules --exclude=.pytest_cache -cf - . |
+  tar -C "$SRC" --exclude=./.git --exclude=./.venv --exclude=./.venv-runtime --exclude=./venv \
+    --exclude=./var --exclude=__pycache__ --exclude=node_modules --exclude=.pytest_cache -cf - . |
     tar -C "$stage" --no-same-owner -xf -
   chmod -R u=rwX,go=rX "$stage"
   mkdir -p "$ROOT$APP"
@@ -226,10 +231,11 @@ install_venv() {
   want=$(sha256sum <"$SRC/requirements.txt" | cut -d' ' -f1)
   [ -f "$ROOT$VENV/.requirements.sha256" ] && have=$(cat "$ROOT$VENV/.requirements.sha256")
   if [ "$want" = "$have" ]; then note "requirements.txt unchanged: nothing to install"; return; fi
-  # --no-deps: requirements.txt pins every package (see the note at its top).
+  # --require-hashes: requirements.txt is the complete lock with every file's sha256
+  # (scripts/lock.sh); --no-deps because pip cannot apply its override of gTTS's click pin.
   # --ignore-installed: into the venv even when the system has the same version.
-  run "$ROOT$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
-    --ignore-installed -r "$SRC/requirements.txt"
+  run "$ROOT$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes \
+    --no-deps --ignore-installed -r "$SRC/requirements.txt"
   [ $DRY = 1 ] || echo "$want" >"$ROOT$VENV/.requirements.sha256"
   CHANGED=1
 }

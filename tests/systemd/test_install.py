@@ -66,7 +66,10 @@ def test_dry_run_prints_every_step_and_changes_nothing(tmp_path):
     assert (
         "+ useradd --root" in outs[0] and "+ write /etc/systemd/system/onestop.service" in outs[0]
     )
-    assert "pip install -q --disable-pip-version-check --no-deps --ignore-installed -r" in outs[0]
+    assert (
+        "pip install -q --disable-pip-version-check --require-hashes --no-deps --ignore-installed -r"
+        in outs[0]
+    )
 
 
 def test_dry_run_on_this_machine_touches_nothing():
@@ -329,7 +332,9 @@ def test_uninstall_keeps_config_and_data(installed):
 
 @needs("shellcheck")
 def test_shell_scripts_pass_shellcheck():
-    scripts = [str(Path(__file__).resolve().parents[2] / "systemd" / n)
+    root = Path(__file__).resolve().parents[2]
+    scripts = [str(root / "systemd" / n)
                for n in ("install.sh", "onestop-browser", "onestop-summarize", "onestop")]  # fmt: skip
+    scripts += sorted(str(p) for p in (root / "scripts").glob("*.sh"))  # setup, lock, checks
     out = subprocess.run(["shellcheck", "-x", *scripts], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout
