@@ -8,7 +8,7 @@ import time
 import click
 from flask import Flask, current_app
 
-from server.progress import terminal_bar
+from server.kernel import terminal_bar
 
 from . import simulate, summary
 

@@ -24,7 +24,7 @@ from flask import Flask, current_app
 
 from core.store import migrations
 
-from .progress import terminal_bar
+from .kernel import terminal_bar
 
 STEP_PAGES_MIN = 256  # pages per backup step (1 MiB at 4 KiB pages); ~100 steps if larger
 COPY_CHUNK = 1 << 20  # bytes per read when a restore copies the file into place

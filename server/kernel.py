@@ -2,20 +2,24 @@
 
 The app's container (`Onestop`, with typed device fields), the accessor `ext()`, who is
 asking (`current_actor`, `clerk_name`), the role guards for API routes and pages, the
-JSON error answer and the one JSON body parser. server/app.py wires; this module serves.
+JSON error answer, the one JSON body parser, and the progress bar of long commands
+(drawn on a terminal, silent in the journal). server/app.py wires; this module serves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user
 
@@ -216,3 +220,46 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [jsonable(v) for v in value]
     return value
+
+
+# -- progress of long commands ------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+"""progress(done, total): called after each step; `done` counts up to `total`."""
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
+
+
+@contextlib.contextmanager
+def terminal_bar(
+    label: str, enabled: bool = True, show_pos: bool = True
+) -> Iterator[Progress | None]:
+    """A progress callback drawing a click progress bar on stderr, or None off a terminal.
+
+    The bar is made at the first call, when the total is known; a changed total resizes it.
+    Leaving the block ends the bar's line, so the command's summary starts on a fresh one.
+    """
+    stream = sys.stderr
+    if not enabled or not _is_terminal(stream):
+        yield None
+        return
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=stream, show_pos=show_pos)
+            bar.render_progress()
+        bar.length = total
+        bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.render_finish()

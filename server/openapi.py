@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of the HTTP API (shared/API.md), served at /api/openapi.json.
 
-Hand-written as Python data so it reads like the contract. The served copy lists this
+Paths are hand-written as Python data so they read like the contract; the components of the
+queue's shapes (Ticket, Counter, Call, Snapshot and their public twins) come from the types
+themselves (core/schema.py), so the spec cannot drift from what the server sends. The served copy lists this
 office's procedure codes and counter numbers as enums, so generated requests are realistic.
 """
 
@@ -10,6 +12,8 @@ import copy
 import re
 
 from flask import Blueprint, current_app, jsonify
+
+from core.schema import components
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -142,7 +146,7 @@ SPEC: dict = {
         }},
         "/api/queue": {"get": {
             "summary": "The live snapshot a display shows.", "tags": ["public"],
-            "security": PUBLIC, "responses": {"200": answer("Snapshot.", ref("Snapshot"))},
+            "security": PUBLIC, "responses": {"200": answer("Snapshot.", ref("PublicSnapshot"))},
         }},
         "/api/tickets": {
             "post": {
@@ -353,46 +357,7 @@ SPEC: dict = {
                             "open": {"type": "boolean"}, "waiting": {"type": "integer"},
                             "estimated_wait_s": {"type": "integer"},
                             "target_wait_s": {"type": "integer"}}},
-            "Ticket": {"type": "object",
-                       # id and url are left out where anyone can read (snapshot, /display).
-                       "required": ["number", "service", "status", "priority",
-                                    "issued_at", "called_at", "started_at", "finished_at",
-                                    "counter", "position", "estimated_wait_s"],
-                       "properties": {
-                           "id": {"type": "string"}, "number": {"type": "string"},
-                           "service": {"type": "string"},
-                           "status": {"type": "string", "enum": [
-                               "waiting", "called", "serving", "done", "no_show",
-                               "cancelled", "expired"]},
-                           "priority": {"type": "boolean"},
-                           "issued_at": {"type": "string", "format": "date-time"},
-                           "called_at": TIME, "started_at": TIME, "finished_at": TIME,
-                           "counter": NULL_INT, "position": NULL_INT,
-                           "estimated_wait_s": NULL_INT, "estimated_wait_at_issue_s": NULL_INT,
-                           "rating": NULL_INT, "kiosk": NULL_STR,
-                           "day": {"type": "string", "format": "date"},
-                           "url": {"type": "string"}}},
-            "Counter": {"type": "object",
-                        "required": ["number", "name", "services", "status", "ticket"],
-                        "properties": {
-                            "number": {"type": "integer"}, "name": {"type": "string"},
-                            "services": {"type": "array", "items": {"type": "string"}},
-                            "status": {"type": "string", "enum": ["open", "paused", "closed"]},
-                            "clerk": NULL_STR,
-                            "ticket": {"oneOf": [ref("Ticket"), {"type": "null"}]}}},
-            "Call": {"type": "object", "required": ["ticket", "counter", "at", "text", "audio"],
-                     "properties": {
-                         "ticket": ref("Ticket"), "counter": {"type": "integer"},
-                         "at": {"type": "string", "format": "date-time"},
-                         "text": {"type": "string"},
-                         "audio": {"type": "array", "items": {"type": "string"}}}},
-            "Snapshot": {"type": "object", "required": ["seq", "counters", "waiting", "recent"],
-                         "properties": {
-                             "seq": {"type": "integer"},
-                             "counters": {"type": "array", "items": ref("Counter")},
-                             "waiting": {"type": "object",
-                                         "additionalProperties": {"type": "integer"}},
-                             "recent": {"type": "array", "items": ref("Call")}}},
+            **components(ref),  # Ticket, PublicTicket, Counter, Call, Snapshot, ... (core/shapes.py)
             "Metrics": METRICS,
             "DailyReport": {"type": "object", "required": ["date", "office"], "properties": {
                 "date": {"type": "string", "format": "date"}, "office": ref("Metrics"),

@@ -7,8 +7,7 @@ import json
 import click
 from flask import Flask
 
-from server.kernel import ext
-from server.progress import terminal_bar
+from server.kernel import ext, terminal_bar
 
 
 def _voice():

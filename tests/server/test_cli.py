@@ -68,7 +68,7 @@ class FakeTerminal(io.StringIO):
 
 
 def test_terminal_bar_is_none_off_a_terminal(monkeypatch):
-    from server.progress import terminal_bar
+    from server.kernel import terminal_bar
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     with terminal_bar("Working") as progress:
@@ -80,7 +80,7 @@ def test_terminal_bar_is_none_off_a_terminal(monkeypatch):
 
 
 def test_terminal_bar_draws_on_stderr_and_ends_its_line_even_on_error(monkeypatch):
-    from server.progress import terminal_bar
+    from server.kernel import terminal_bar
 
     term = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", term)
