@@ -95,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import api, auth, backup, cli, errors, openapi, security, sockets, views
 
+    __import__("server.i18n", fromlist=["init_app"]).init_app(app)  # one string catalogue
     errors.init_app(app)
     auth.init_app(app)
     sockets.init_app(app, ext)
