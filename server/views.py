@@ -22,6 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from core.errors import QueueError
 
 from .auth import User, check_csrf
+from .i18n import bi_text
 
 bp = Blueprint("views", __name__)
 
@@ -107,9 +108,7 @@ def login():
             check_csrf()
         except QueueError:
             # An expired session: show the form again with a fresh token rather than JSON.
-            error = (
-                "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại. / Session expired, try again."
-            )
+            error = bi_text("login.expired")
             page = render_template(
                 "login.html", error=error, office=ext.settings["office"],
                 next=request.args.get("next"),
@@ -118,7 +117,7 @@ def login():
         addr = request.remote_addr or "?"
         now = time.monotonic()
         if limiter().blocked(addr, now):
-            error = "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau 5 phút. / Too many failed logins; try again in 5 minutes."
+            error = bi_text("login.too_many")
             status = 429
         else:
             row = ext.users.authenticate(
@@ -126,7 +125,7 @@ def login():
             )
             if row is None:
                 limiter().failed(addr, now)
-                error = "Sai tên đăng nhập hoặc mật khẩu. / Wrong user name or password."
+                error = bi_text("login.wrong")
                 status = 401
             else:
                 session.clear()  # no session fixation: a fresh session on login

@@ -1,10 +1,10 @@
-// UI strings for the page scripts, from the catalogue the page carries (server/i18n.py puts
-// it in <script type="application/json" id="i18n-data">: data, not code, so the CSP allows it).
+// UI strings for the page scripts, from the catalogue the page carries: server/i18n.py writes
+// this script's tag with a data-i18n attribute (data, not code, so the CSP allows it).
 (function () {
   "use strict";
 
-  var node = document.getElementById("i18n-data");
-  var data = node ? JSON.parse(node.textContent) : { lang: "vi", strings: { vi: {}, en: {} } };
+  var node = document.querySelector("script[data-i18n]");
+  var data = node ? JSON.parse(node.dataset.i18n) : { lang: "vi", strings: { vi: {}, en: {} } };
 
   function raw(key, lang) {
     var table = data.strings[lang] || {};
