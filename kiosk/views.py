@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from core.errors import BadRequest, NotFound
 from core.model import DAYS
 from core.timeutil import hours_text
+from server.i18n import t
 from server.kernel import ext
 
 bp = Blueprint(
@@ -23,16 +24,14 @@ bp = Blueprint(
 )
 
 KIOSK_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-DAY_NAMES = {
-    "vi": dict(zip(DAYS, ("T2", "T3", "T4", "T5", "T6", "T7", "CN"), strict=True)),
-    "en": dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)),
-}
+# Catalogue keys of the short day names ("T2" / "Mon"), in DAYS order.
+DAY_KEYS = ("days.mon", "days.tue", "days.wed", "days.thu", "days.fri", "days.sat", "days.sun")
 
 
 def hours_summary(service, lang: str) -> str:
     """Opening hours grouped by runs of days with the same sessions: 'T2–T6 07:30-11:30, ...'."""
     text = hours_text(service)
-    names = DAY_NAMES[lang]
+    names = {day: t(key, lang) for day, key in zip(DAYS, DAY_KEYS, strict=True)}
     parts: list[str] = []
     run: list[str] = []
     for day in (*DAYS, None):

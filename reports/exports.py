@@ -1,4 +1,4 @@
-"""CSV (UTF-8 with BOM, so Excel shows Vietnamese) and XLSX (openpyxl) exports."""
+"""CSV (UTF-8 with BOM, so Excel shows Vietnamese) and XLSX (openpyxl) exports, vi or en."""
 
 from __future__ import annotations
 
@@ -11,69 +11,76 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-# (key, Vietnamese header, kind): kind "n" count, "s" seconds, "p" percent.
+from server.i18n import t
+
+# (key, catalogue key of the header, kind): kind "n" count, "s" seconds, "p" percent.
 METRIC_COLUMNS = (
-    ("issued", "Số phiếu", "n"),
-    ("served", "Đã phục vụ", "n"),
-    ("no_show", "Vắng mặt", "n"),
-    ("cancelled", "Đã huỷ", "n"),
-    ("expired", "Hết hạn", "n"),
-    ("transferred", "Chuyển thủ tục", "n"),
-    ("wait_avg_s", "Chờ trung bình", "s"),
-    ("wait_p50_s", "Chờ trung vị", "s"),
-    ("wait_p90_s", "Chờ P90", "s"),
-    ("wait_max_s", "Chờ lâu nhất", "s"),
-    ("service_avg_s", "Phục vụ trung bình", "s"),
-    ("service_p50_s", "Phục vụ trung vị", "s"),
-    ("service_p90_s", "Phục vụ P90", "s"),
-    ("within_target_pct", "Trong thời gian mục tiêu (%)", "p"),
-    ("rating_4", "Rất hài lòng", "n"),
-    ("rating_3", "Hài lòng", "n"),
-    ("rating_2", "Bình thường", "n"),
-    ("rating_1", "Không hài lòng", "n"),
-    ("satisfied_pct", "Hài lòng trở lên (%)", "p"),
-    ("estimate_mae_s", "Sai số ước tính", "s"),
+    ("issued", "export.m_issued", "n"),
+    ("served", "export.m_served", "n"),
+    ("no_show", "export.m_no_show", "n"),
+    ("cancelled", "export.m_cancelled", "n"),
+    ("expired", "export.m_expired", "n"),
+    ("transferred", "export.m_transferred", "n"),
+    ("wait_avg_s", "export.m_wait_avg_s", "s"),
+    ("wait_p50_s", "export.m_wait_p50_s", "s"),
+    ("wait_p90_s", "export.m_wait_p90_s", "s"),
+    ("wait_max_s", "export.m_wait_max_s", "s"),
+    ("service_avg_s", "export.m_service_avg_s", "s"),
+    ("service_p50_s", "export.m_service_p50_s", "s"),
+    ("service_p90_s", "export.m_service_p90_s", "s"),
+    ("within_target_pct", "export.m_within_target_pct", "p"),
+    ("rating_4", "export.m_rating_4", "n"),
+    ("rating_3", "export.m_rating_3", "n"),
+    ("rating_2", "export.m_rating_2", "n"),
+    ("rating_1", "export.m_rating_1", "n"),
+    ("satisfied_pct", "export.m_satisfied_pct", "p"),
+    ("estimate_mae_s", "export.m_estimate_mae_s", "s"),
 )
 SCOPE_NAMES = {
-    "office": "Toàn bộ phận",
-    "services": "Thủ tục",
-    "counters": "Quầy",
-    "clerks": "Cán bộ",
-    "hours": "Giờ",
+    "office": "export.scope_office",
+    "services": "export.scope_services",
+    "counters": "export.scope_counters",
+    "clerks": "export.scope_clerks",
+    "hours": "export.scope_hours",
 }
 SHEETS = (
-    ("services", "Theo thủ tục"),
-    ("counters", "Theo quầy"),
-    ("clerks", "Theo cán bộ"),
-    ("hours", "Theo giờ"),
+    ("services", "reports.h_per_service"),
+    ("counters", "reports.h_per_counter"),
+    ("clerks", "reports.h_per_clerk"),
+    ("hours", "reports.h_per_hour"),
 )
 LOG_COLUMNS = (
-    ("number", "Số thứ tự", "t"),
-    ("service", "Mã thủ tục", "t"),
-    ("service_name", "Thủ tục", "t"),
-    ("status", "Trạng thái", "t"),
-    ("priority", "Ưu tiên", "t"),
-    ("issued_at", "Lấy số lúc", "t"),
-    ("called_at", "Gọi lúc", "t"),
-    ("started_at", "Bắt đầu lúc", "t"),
-    ("finished_at", "Kết thúc lúc", "t"),
-    ("counter", "Quầy", "n"),
-    ("clerk", "Cán bộ", "t"),
-    ("wait_s", "Thời gian chờ", "s"),
-    ("service_s", "Thời gian phục vụ", "s"),
-    ("estimated_wait_at_issue_s", "Ước tính khi lấy số", "s"),
-    ("rating", "Đánh giá", "n"),
-    ("id", "Mã phiếu", "t"),
+    ("number", "export.l_number", "t"),
+    ("service", "export.l_service", "t"),
+    ("service_name", "export.l_service_name", "t"),
+    ("status", "export.l_status", "t"),
+    ("priority", "export.l_priority", "t"),
+    ("issued_at", "export.l_issued_at", "t"),
+    ("called_at", "export.l_called_at", "t"),
+    ("started_at", "export.l_started_at", "t"),
+    ("finished_at", "export.l_finished_at", "t"),
+    ("counter", "export.l_counter", "n"),
+    ("clerk", "export.l_clerk", "t"),
+    ("wait_s", "export.l_wait_s", "s"),
+    ("service_s", "export.l_service_s", "s"),
+    ("estimated_wait_at_issue_s", "export.l_estimated_wait_at_issue_s", "s"),
+    ("rating", "export.l_rating", "n"),
+    ("id", "export.l_id", "t"),
 )
-STATUS_VI = {
-    "waiting": "Đang chờ",
-    "called": "Đã gọi",
-    "serving": "Đang phục vụ",
-    "done": "Hoàn thành",
-    "no_show": "Vắng mặt",
-    "cancelled": "Đã huỷ",
-    "expired": "Hết hạn",
+STATUS_KEYS = {
+    "waiting": "state.waiting",
+    "called": "state.called",
+    "serving": "state.serving",
+    "done": "state.done",
+    "no_show": "state.no_show",
+    "cancelled": "state.cancelled",
+    "expired": "state.expired",
 }
+
+
+def statuses(lang: str | None = None) -> dict[str, str]:
+    """Ticket states by key, named in `lang` (default: the request's language)."""
+    return {k: t(v, lang) for k, v in STATUS_KEYS.items()}
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -102,14 +109,14 @@ def flat(m: dict) -> dict:
     return out
 
 
-def csv_header(vi: str, key: str, kind: str) -> str:
-    """Vietnamese header for people, the API key in brackets for scripts."""
-    return f"{vi}{' (giây)' if kind == 's' else ''} [{key}]"
+def csv_header(name: str, key: str, kind: str, lang: str | None = None) -> str:
+    """A translated header for people, the API key in brackets for scripts (never translated)."""
+    return f"{t(name, lang)}{' (' + t('export.seconds', lang) + ')' if kind == 's' else ''} [{key}]"
 
 
-def report_rows(report: dict) -> list[tuple[str, str, str, dict]]:
+def report_rows(report: dict, lang: str | None = None) -> list[tuple[str, str, str, dict]]:
     """(scope, key, name, flat metrics) for the office and every breakdown."""
-    out = [("office", "", "Toàn bộ phận", flat(report["office"]))]
+    out = [("office", "", t("export.scope_office", lang), flat(report["office"]))]
     for scope in ("services", "counters", "clerks", "hours"):
         for m in report[scope]:
             name = m.get("name") or (f"{m['key']}:00" if scope == "hours" else m["key"])
@@ -125,24 +132,25 @@ def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def daily_csv(report: dict) -> bytes:
-    header = ["Phạm vi [scope]", "Mã [key]", "Tên [name]"]
-    header += [csv_header(vi, k, kind) for k, vi, kind in METRIC_COLUMNS]
+def daily_csv(report: dict, lang: str | None = None) -> bytes:
+    header = [csv_header(name, k, "t", lang) for k, name in (("scope", "export.scope"), ("key", "export.key"), ("name", "export.name"))]  # fmt: skip
+    header += [csv_header(name, k, kind, lang) for k, name, kind in METRIC_COLUMNS]
     rows = [
-        [SCOPE_NAMES[scope], key, name, *["" if m.get(k) is None else m.get(k) for k, _, _ in METRIC_COLUMNS]]
-        for scope, key, name, m in report_rows(report)
+        [t(SCOPE_NAMES[scope], lang), key, name, *["" if m.get(k) is None else m.get(k) for k, _, _ in METRIC_COLUMNS]]
+        for scope, key, name, m in report_rows(report, lang)
     ]  # fmt: skip
     return _csv_bytes(header, rows)
 
 
-def log_csv(tickets: list[dict]) -> bytes:
-    header = [csv_header(vi, k, kind) for k, vi, kind in LOG_COLUMNS]
+def log_csv(tickets: list[dict], lang: str | None = None) -> bytes:
+    header = [csv_header(name, k, kind, lang) for k, name, kind in LOG_COLUMNS]
+    names, yes = statuses(lang), t("export.yes", lang)
     rows = []
-    for t in tickets:
+    for ticket in tickets:
         row = []
         for k, _, _ in LOG_COLUMNS:
-            v = STATUS_VI.get(t[k], t[k]) if k == "status" else t.get(k)
-            row.append("" if v is None else ("có" if v is True else "" if v is False else v))
+            v = names.get(ticket[k], ticket[k]) if k == "status" else ticket.get(k)
+            row.append("" if v is None else (yes if v is True else "" if v is False else v))
         rows.append(row)
     return _csv_bytes(header, rows)
 
@@ -185,23 +193,27 @@ def _save(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
-def daily_xlsx(report: dict, office_name: str = "") -> bytes:
+def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = "Tổng hợp"
-    ws.cell(1, 1, f"Báo cáo ngày {report['date']}").font = Font(bold=True, size=14)
+    ws.title = t("export.summary", lang)
+    ws.cell(1, 1, t("reports.day_title", lang, day=report["date"])).font = Font(bold=True, size=14)
     ws.cell(2, 1, safe(office_name))
     keys = [k for k, _, _ in METRIC_COLUMNS]
     kinds = [kind for _, _, kind in METRIC_COLUMNS]
     office = flat(report["office"])
-    for i, (k, vi, kind) in enumerate(METRIC_COLUMNS, 4):
-        ws.cell(i, 1, vi).font = BOLD
+    for i, (k, name, kind) in enumerate(METRIC_COLUMNS, 4):
+        ws.cell(i, 1, t(name, lang)).font = BOLD
         _cell(ws, i, 2, office.get(k), kind)
     day = report.get("day") or {}
     extra = [
-        ("Giờ cao điểm", f"{day['peak_hour']}:00" if day.get("peak_hour") else None, "t"),
-        ("Số phiếu giờ cao điểm", day.get("peak_hour_issued"), "n"),
-        ("Hàng chờ dài nhất (người)", day.get("longest_queue"), "n"),
+        (
+            t("reports.k_peak", lang),
+            f"{day['peak_hour']}:00" if day.get("peak_hour") else None,
+            "t",
+        ),
+        (t("export.peak_issued", lang), day.get("peak_hour_issued"), "n"),
+        (t("export.longest_queue", lang), day.get("longest_queue"), "n"),
     ]
     row = 4 + len(METRIC_COLUMNS)
     for label, v, kind in extra:
@@ -211,39 +223,49 @@ def daily_xlsx(report: dict, office_name: str = "") -> bytes:
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 16
     for scope, title in SHEETS:
-        sh = wb.create_sheet(title)
-        header = ["Mã", "Tên", *[vi for _, vi, _ in METRIC_COLUMNS]]
+        sh = wb.create_sheet(t(title, lang))
+        header = [t("export.key", lang), t("export.name", lang), *[t(name, lang) for _, name, _ in METRIC_COLUMNS]]  # fmt: skip
         rows = []
         for m in report[scope]:
             f = flat(m)
             name = m.get("name") or (f"{m['key']}:00" if scope == "hours" else m["key"])
             rows.append([m["key"], name, *[f.get(k) for k in keys]])
         _table(sh, header, rows, ["t", "t", *kinds])
-    sh = wb.create_sheet("Hiệu suất quầy")
+    sh = wb.create_sheet(t("export.utilisation", lang))
     rows = [
         [u["counter"], u.get("name", ""), u["busy_s"], u["open_s"], u["utilisation_pct"]]
         for u in day.get("utilisation", [])
     ]
     _table(
         sh,
-        ["Quầy", "Tên", "Thời gian bận", "Thời gian mở", "Hiệu suất (%)"],
+        [
+            t(k, lang)
+            for k in (
+                "export.scope_counters",
+                "export.name",
+                "export.busy",
+                "export.open",
+                "export.util_pct",
+            )
+        ],
         rows,
         ["n", "t", "s", "s", "p"],
     )
     return _save(wb)
 
 
-def log_xlsx(tickets: list[dict], day: str) -> bytes:
+def log_xlsx(tickets: list[dict], day: str, lang: str | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = f"Nhật ký {day}"
+    ws.title = t("export.log_sheet", lang, day=day)
+    names, yes = statuses(lang), t("export.yes", lang)
     rows = []
-    for t in tickets:
+    for ticket in tickets:
         rows.append(
             [
-                STATUS_VI.get(t[k], t[k]) if k == "status" else ("có" if t.get(k) is True else "" if t.get(k) is False else t.get(k))
+                names.get(ticket[k], ticket[k]) if k == "status" else (yes if ticket.get(k) is True else "" if ticket.get(k) is False else ticket.get(k))
                 for k, _, _ in LOG_COLUMNS
             ]
         )  # fmt: skip
-    _table(ws, [vi for _, vi, _ in LOG_COLUMNS], rows, [kind for _, _, kind in LOG_COLUMNS])
+    _table(ws, [t(name, lang) for _, name, _ in LOG_COLUMNS], rows, [kind for _, _, kind in LOG_COLUMNS])  # fmt: skip
     return _save(wb)

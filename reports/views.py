@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from core import states
 from core.errors import BadRequest, NotFound
+from server.i18n import t
 from server.kernel import ext, require
 
 from . import exports, live, log, summary
@@ -80,12 +81,12 @@ def decorate(report: dict) -> dict:
     out = dict(report)
     out["office_name"] = o.name
     out["services"] = [{**m, "name": names.get(m["key"], m["key"])} for m in report["services"]]
-    out["counters"] = [{**m, "name": counters.get(m["key"], f"Quầy {m['key']}")} for m in report["counters"]]  # fmt: skip
+    out["counters"] = [{**m, "name": counters.get(m["key"], t("common.counter_n", n=m["key"]))} for m in report["counters"]]  # fmt: skip
     out["clerks"] = [{**m, "name": m["key"]} for m in report["clerks"]]
     out["hours"] = [{**m, "name": f"{m['key']}:00"} for m in report["hours"]]
     day = dict(report.get("day") or {})
     day["utilisation"] = [
-        {**u, "name": counters.get(str(u["counter"]), f"Quầy {u['counter']}")}
+        {**u, "name": counters.get(str(u["counter"]), t("common.counter_n", n=u["counter"]))}
         for u in day.get("utilisation", [])
     ]
     out["day"] = day
@@ -251,7 +252,7 @@ def supervisor_day():
         rows=rows,
         filters=filters,
         error=error,
-        statuses=exports.STATUS_VI,
+        statuses=exports.statuses(),
         user=current_user,
         prev_day=(dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat(),
         next_day=(dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat(),

@@ -23,7 +23,7 @@ from counter import bp as counter_bp
 from display import bp as display_bp
 from voice import views as voice_views
 
-from . import api, auth, backup, cli, errors, openapi, security, sockets, views
+from . import api, auth, backup, cli, errors, i18n, openapi, security, sockets, views
 from . import settings as settings_mod
 from .kernel import Onestop
 
@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.extensions["onestop"] = ext
 
+    i18n.init_app(app)  # one string catalogue
     errors.init_app(app)
     auth.init_app(app)
     sockets.init_app(app, ext)

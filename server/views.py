@@ -20,6 +20,7 @@ from flask_login import login_user, logout_user
 
 from core.errors import QueueError
 
+from .i18n import bi_text
 from .kernel import User, check_csrf
 
 bp = Blueprint("views", __name__)
@@ -81,9 +82,7 @@ def login():
             check_csrf()
         except QueueError:
             # An expired session: show the form again with a fresh token rather than JSON.
-            error = (
-                "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại. / Session expired, try again."
-            )
+            error = bi_text("login.expired")
             page = render_template(
                 "login.html", error=error, office=ext.settings["office"],
                 next=request.args.get("next"),
@@ -92,7 +91,7 @@ def login():
         addr = request.remote_addr or "?"
         now = time.monotonic()
         if limiter().blocked(addr, now):
-            error = "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau 5 phút. / Too many failed logins; try again in 5 minutes."
+            error = bi_text("login.too_many")
             status = 429
         else:
             row = ext.users.authenticate(
@@ -100,7 +99,7 @@ def login():
             )
             if row is None:
                 limiter().failed(addr, now)
-                error = "Sai tên đăng nhập hoặc mật khẩu. / Wrong user name or password."
+                error = bi_text("login.wrong")
                 status = 401
             else:
                 session.clear()  # no session fixation: a fresh session on login

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "server", "kiosk", "counter", "display", "voice", "reports", "printer")
 FEATURES = ("kiosk", "counter", "display", "voice", "reports", "printer")
-SHARED = ("server.kernel", "server.settings")
+SHARED = ("server.kernel", "server.settings", "server.i18n")  # + the string catalogue
 
 
 def module_name(path: Path) -> str:

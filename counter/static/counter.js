@@ -13,11 +13,11 @@
   const STORE_KEY = "onestop.counter";
   const $ = (id) => document.getElementById(id);
 
-  const STATUS = {
-    called: "Đã gọi, chờ công dân đến",
-    serving: "Đang giải quyết hồ sơ",
-  };
-  const STATUS_EN = { called: "called", serving: "serving" };
+  // Strings come from the catalogue (server/translations); bi() gives "Việt / English".
+  // (I18n.t, not t: "t" is the shown ticket in this file.)
+  const I18n = window.I18n;
+  const bi = I18n.bi;
+  const STATUS = { called: "counter.state_called", serving: "counter.state_serving" };
 
   let number = pickCounter();
   let state = null; // last answer of /counter/api/state
@@ -45,6 +45,14 @@
     render();
     refresh();
   });
+
+  // A button or badge as the page writes it: "Việt <small>/ English</small> <kbd>P</kbd>".
+  function label(node, key, kbd, before) {
+    const parts = [document.createTextNode((before || "") + I18n.t(key))];
+    if (I18n.lang !== "en") parts.push(" ", el("small", "", "/ " + I18n.t(key, null, "en")));
+    if (kbd) parts.push(" ", el("kbd", "", kbd));
+    node.replaceChildren(...parts);
+  }
 
   function say(text, kind) {
     const m = $("message");
@@ -81,17 +89,15 @@
     const t = c && c.ticket;
     $("t-number").textContent = t ? t.number : "—";
     $("t-service").textContent = t ? serviceName[t.service] || t.service : "";
-    $("t-status").textContent = t ? `${STATUS[t.status] || t.status} / ${STATUS_EN[t.status] || ""}` : "Chưa gọi ai. / No ticket.";
+    $("t-status").textContent = t ? (STATUS[t.status] ? bi(STATUS[t.status]) : t.status) : bi("counter.no_ticket");
     $("ticket").classList.toggle("priority", Boolean(t && t.priority));
     $("ticket").classList.toggle("empty", !t);
     const paused = c && c.status === "paused";
-    $("counter-status").textContent = c ? (paused ? "TẠM DỪNG / PAUSED" : "Đang mở / open") : "";
+    $("counter-status").textContent = c ? bi(paused ? "counter.paused" : "counter.open") : "";
     $("counter-status").className = "status " + (paused ? "paused" : "open");
     const pause = $("b-pause");
     pause.dataset.action = paused ? "resume" : "pause";
-    pause.innerHTML = paused
-      ? "Tiếp tục <small>/ Resume</small> <kbd>P</kbd>"
-      : "Tạm dừng <small>/ Pause</small> <kbd>P</kbd>";
+    label(pause, paused ? "counter.resume" : "counter.pause", "P");
     const st = t ? t.status : null;
     const can = {
       next: Boolean(c) && !paused,
@@ -144,7 +150,7 @@
       const li = el("li", t.priority ? "priority" : "");
       li.append(el("b", "num", t.number));
       li.append(el("span", "svc", serviceName[t.service] || t.service));
-      if (t.priority) li.append(el("span", "badge", "Ưu tiên"));
+      if (t.priority) li.append(el("span", "badge", I18n.t("common.priority")));
       const w = el("span", "waited");
       w.dataset.issued = t.issued_at;
       li.append(w);
@@ -180,7 +186,7 @@
       clockOffset = Date.parse(data.now) - Date.now();
       render();
     } catch (e) {
-      say(`Không tải được dữ liệu quầy: ${e.message}`, "error");
+      say(I18n.t("counter.load_failed", { error: e.message }), "error");
     }
   }
 
@@ -202,11 +208,11 @@
   }
 
   const DONE_TEXT = {
-    recall: "Đã gọi lại số",
-    start: "Bắt đầu giải quyết hồ sơ số",
-    finish: "Đã hoàn thành số",
-    "no-show": "Đã ghi vắng mặt số",
-    transfer: "Đã chuyển số",
+    recall: "counter.done_recall",
+    start: "counter.done_start",
+    finish: "counter.done_finish",
+    "no-show": "counter.done_no_show",
+    transfer: "counter.done_transfer",
   };
 
   async function act(action, body) {
@@ -215,7 +221,7 @@
     if (action === "next") body = { current: shown ? shown.id : null };
     busy = true;
     render();
-    say("Đang gửi… / Sending…", "busy");
+    say(bi("counter.sending"), "busy");
     try {
       const r = await fetch(`/api/counters/${number}/${action}`, {
         method: "POST",
@@ -225,28 +231,28 @@
       });
       if (r.status === 401) return toLogin();
       if (r.status === 204) {
-        say("Không còn ai đang chờ cho quầy này. / Nobody is waiting for this counter.", "info");
+        say(bi("counter.nobody"), "info");
       } else if (r.ok) {
         const data = await r.json();
         const t = data.ticket;
-        if (action === "next") say(`Đã gọi số ${t.number} / Called ${t.number}`, "ok");
-        else if (action === "pause") say("Quầy tạm dừng. / Counter paused.", "info");
-        else if (action === "resume") say("Quầy mở lại. / Counter open again.", "ok");
-        else say(`${DONE_TEXT[action]} ${t.number}.`, "ok");
+        if (action === "next") say(bi("counter.called", { number: t.number }), "ok");
+        else if (action === "pause") say(bi("counter.paused_msg"), "info");
+        else if (action === "resume") say(bi("counter.resumed"), "ok");
+        else say(I18n.t(DONE_TEXT[action], { number: t.number }), "ok");
       } else {
         const err = await errorOf(r);
         if (err.code === "stale_request") {
-          say("Quầy vừa thay đổi (thao tác trùng hoặc từ máy khác); màn hình đã cập nhật, hãy kiểm tra rồi bấm lại. / The counter changed meanwhile; the screen is refreshed.", "warn");
+          say(bi("counter.stale"), "warn");
         } else if (err.code === "counter_paused") {
-          say("Quầy đang tạm dừng: bấm Tiếp tục (P) trước. / The counter is paused: resume first.", "warn");
+          say(bi("counter.is_paused"), "warn");
         } else if (err.code === "csrf_failed") {
-          say("Phiên làm việc đã hết hạn: hãy tải lại trang. / Session expired: reload the page.", "error");
+          say(bi("counter.csrf"), "error");
         } else {
           say(`${err.message} (${err.code})`, "error");
         }
       }
     } catch (e) {
-      say(`Mất kết nối tới máy chủ; thử lại. / Server unreachable: ${e.message}`, "error");
+      say(bi("counter.unreachable", { error: e.message }), "error");
     } finally {
       busy = false;
       await refresh();
@@ -298,14 +304,18 @@
   function setLink(ok) {
     const l = $("link");
     l.dataset.state = ok ? "ok" : "down";
-    l.innerHTML = ok ? "● Trực tuyến <small>/ live</small>" : "Đang kết nối lại… <small>/ reconnecting</small>";
+    label(l, ok ? "counter.live" : "counter.reconnecting", null, ok ? "● " : "");
   }
 
+  const RATINGS = ["", "common.rating_1", "common.rating_2", "common.rating_3", "common.rating_4"];
   const ALERT_TEXT = {
-    print_failed: (p) => `Máy in lỗi (số ${p.number || p.ticket_id || "?"}): ${p.message || p.reason || ""}`,
-    voice_gap: (p) => `Loa/giọng đọc gián đoạn: ${p.message || p.reason || p.text || ""}`,
-    display_lost: (p) => `Màn hình sảnh "${p.name}" mất kết nối (${p.address}) từ ${(p.last_seen || "").slice(11, 16)}`,
-    ticket_rated: (p) => `Số ${p.ticket.number} đánh giá ${["", "không hài lòng", "bình thường", "hài lòng", "rất hài lòng"][p.ticket.rating] || p.ticket.rating}`,
+    print_failed: (p) => I18n.t("counter.alert_print", { number: p.number || p.ticket_id || "?", message: p.message || p.reason || "" }),
+    voice_gap: (p) => I18n.t("counter.alert_voice", { message: p.message || p.reason || p.text || "" }),
+    display_lost: (p) => I18n.t("counter.alert_display", { name: p.name, address: p.address, since: (p.last_seen || "").slice(11, 16) }),
+    ticket_rated: (p) => I18n.t("counter.alert_rated", {
+      number: p.ticket.number,
+      rating: RATINGS[p.ticket.rating] ? I18n.t(RATINGS[p.ticket.rating]).toLowerCase() : p.ticket.rating,
+    }),
   };
 
   function addAlert(name, payload) {
@@ -333,13 +343,14 @@
     list.replaceChildren();
     for (const d of payload.devices || []) {
       const li = el("li", d.fault ? "fault" : d.connected ? "ok" : "off");
-      const kind = d.kind === "display" ? "Màn hình" : "Kiosk";
+      const kind = I18n.t(d.kind === "display" ? "common.display" : "common.kiosk");
       const since = (d.connected ? d.since : d.last_seen || "").slice(11, 16);
-      const what = d.fault ? "LỖI: mất kết nối" : d.connected ? "trực tuyến" : "ngắt";
-      li.append(el("b", "", `${kind} ${d.name}`), document.createTextNode(` · ${d.address} · ${what} từ ${since}`));
+      const what = I18n.t(d.fault ? "counter.dev_fault" : d.connected ? "counter.dev_online" : "counter.dev_off");
+      const line = I18n.t("counter.dev_since", { what: what, since: since });
+      li.append(el("b", "", `${kind} ${d.name}`), document.createTextNode(` · ${d.address} · ${line}`));
       list.append(li);
     }
-    if (!list.children.length) list.append(el("li", "none", "Chưa có thiết bị nào kết nối."));
+    if (!list.children.length) list.append(el("li", "none", I18n.t("counter.no_devices")));
   }
 
   function connect() {

@@ -13,6 +13,8 @@
   const counterOf = Object.fromEntries(cfg.counters.map((c) => [c.number, c]));
   const onlyCounters = new Set(cfg.filter.counters);
   const onlyServices = new Set(cfg.filter.services);
+  // Strings come from the catalogue (server/translations); bi() gives "Việt / English".
+  const { t, bi } = window.I18n;
   const REPLAY_WINDOW_MS = 120000; // calls missed while offline are still shown if this recent
 
   const name = cfg.name || deviceName();
@@ -55,7 +57,7 @@
     return iso ? iso.slice(11, 16) : "";
   }
   function counterName(n) {
-    return (counterOf[n] && counterOf[n].name) || `Quầy ${n}`;
+    return (counterOf[n] && counterOf[n].name) || t("common.counter_n", { n: n });
   }
 
   // -- rendering -------------------------------------------------------------------------
@@ -67,13 +69,13 @@
     ul.className = "counters " + (shown <= 6 ? "wide" : "narrow");
     for (const c of state.counters) {
       if (!keepCounter(c.number)) continue;
-      const t = c.ticket && keepService(c.ticket.service) ? c.ticket : null;
-      const li = el("li", c.status === "paused" ? "paused" : t ? "busy" : "free");
+      const shownTicket = c.ticket && keepService(c.ticket.service) ? c.ticket : null;
+      const li = el("li", c.status === "paused" ? "paused" : shownTicket ? "busy" : "free");
       li.dataset.counter = String(c.number);
       li.append(el("span", "cn", String(c.number)));
       const body = el("span", "cb");
-      const label = c.status === "paused" ? `${c.name} · tạm dừng` : c.name;
-      body.append(el("span", "cname", label), el("b", "cnum", t ? t.number : "—"));
+      const label = c.status === "paused" ? t("display.paused", { name: c.name }) : c.name;
+      body.append(el("span", "cname", label), el("b", "cnum", shownTicket ? shownTicket.number : "—"));
       li.append(body);
       ul.append(li);
     }
@@ -90,7 +92,7 @@
     }
     if (!rows.length) {
       const tr = el("tr", "none");
-      const td = el("td", "", "Chưa có lượt gọi nào hôm nay.");
+      const td = el("td", "", t("display.no_calls"));
       td.colSpan = 3;
       tr.append(td);
       tb.append(tr);
@@ -128,7 +130,7 @@
     $("hero-number").textContent = call.ticket.number;
     $("hero-counter").textContent = String(call.counter);
     const svc = serviceOf[call.ticket.service];
-    $("hero-sub").textContent = `${counterName(call.counter)}${svc ? " · " + svc.name : ""}${recall ? " · GỌI LẠI / RECALL" : ""}`;
+    $("hero-sub").textContent = `${counterName(call.counter)}${svc ? " · " + svc.name : ""}${recall ? " · " + bi("display.recall") : ""}`;
     $("hero").classList.remove("idle");
   }
 
@@ -268,7 +270,10 @@
   // -- clock and notices -----------------------------------------------------------------
 
   // The office's wall clock, whatever zone the TV itself is set to.
-  const DAYS = { Sun: "Chủ nhật", Mon: "Thứ Hai", Tue: "Thứ Ba", Wed: "Thứ Tư", Thu: "Thứ Năm", Fri: "Thứ Sáu", Sat: "Thứ Bảy" };
+  const DAYS = {
+    Sun: "days.sun_long", Mon: "days.mon_long", Tue: "days.tue_long", Wed: "days.wed_long",
+    Thu: "days.thu_long", Fri: "days.fri_long", Sat: "days.sat_long",
+  };
   let clockFormat;
   try {
     clockFormat = new Intl.DateTimeFormat("en-GB", {
@@ -281,7 +286,7 @@
   function tickClock() {
     const p = Object.fromEntries(clockFormat.formatToParts(new Date(Date.now() + clockOffset)).map((x) => [x.type, x.value]));
     $("clock-time").textContent = `${p.hour}:${p.minute}:${p.second}`;
-    $("clock-date").textContent = `${DAYS[p.weekday] || p.weekday}, ${p.day}/${p.month}/${p.year}`;
+    $("clock-date").textContent = `${DAYS[p.weekday] ? t(DAYS[p.weekday]) : p.weekday}, ${p.day}/${p.month}/${p.year}`;
   }
 
   // Pages of the notice panel: each notice, then fees and officials a few rows at a time.
@@ -290,9 +295,9 @@
     const chunks = (rows, n) => Array.from({ length: Math.ceil(rows.length / n) }, (_, i) => rows.slice(i * n, i * n + n));
     for (const n of cfg.notices) pages.push({ title: n.title, title_en: n.title_en, text: n.text, text_en: n.text_en });
     const fees = cfg.services.filter((s) => s.fee && keepService(s.code)).map((s) => [`${s.prefix} · ${s.name}`, s.fee]);
-    for (const rows of chunks(fees, 3)) pages.push({ title: "Thủ tục và phí, lệ phí", title_en: "Procedures, fees and charges", rows });
+    for (const rows of chunks(fees, 3)) pages.push({ title: t("display.fees", null, "vi"), title_en: t("display.fees", null, "en"), rows });
     const officials = cfg.officials.map((o) => [`${o.name}`, `${o.position}${o.area ? " · " + o.area : ""}`, o.phone ? `☎ ${o.phone}` : ""]);
-    for (const rows of chunks(officials, 3)) pages.push({ title: "Cán bộ phụ trách", title_en: "Officials in charge", rows, cls: "people" });
+    for (const rows of chunks(officials, 3)) pages.push({ title: t("display.officials", null, "vi"), title_en: t("display.officials", null, "en"), rows, cls: "people" });
     return pages;
   }
 
@@ -323,7 +328,7 @@
 
   function fillTicker() {
     const parts = [];
-    if (cfg.office.hotline) parts.push(`Đường dây nóng / Hotline: ${cfg.office.hotline}`);
+    if (cfg.office.hotline) parts.push(`${bi("common.hotline")}: ${cfg.office.hotline}`);
     for (const o of cfg.officials) parts.push(`${o.name} (${o.position}): ${o.phone}`);
     for (const s of cfg.services) if (s.fee && keepService(s.code)) parts.push(`${s.name}: ${s.fee}`);
     if (cfg.office.address) parts.push(cfg.office.address);

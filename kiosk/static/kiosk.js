@@ -3,71 +3,6 @@
   "use strict";
 
   var data = JSON.parse(document.getElementById("kiosk-data").textContent);
-  var T = {
-    vi: {
-      choose: "Chạm vào thủ tục để lấy số thứ tự",
-      priority_ask: "Tôi thuộc diện ưu tiên",
-      priority_pick: "Chọn đối tượng ưu tiên:",
-      priority_on: "Lấy số ưu tiên",
-      priority: "Ưu tiên",
-      cancel: "Huỷ",
-      issuing: "Đang lấy số…",
-      your_number: "Số thứ tự của bạn",
-      ahead: "Số người chờ trước bạn",
-      wait: "Thời gian chờ dự kiến",
-      waiting_n: function (n) { return "Đang chờ: " + n + " người"; },
-      scan: "Quét mã để theo dõi lượt trên điện thoại",
-      done: "Xong",
-      back: "Quay lại",
-      closed: "Ngoài giờ tiếp nhận",
-      hours: "Giờ tiếp nhận",
-      next_up: "Sắp đến lượt",
-      minutes: function (m) { return "khoảng " + m + " phút"; },
-      wait_about: function (w) { return "Chờ " + w; },
-      hours_n: function (h) { return "khoảng " + h + " giờ"; },
-      print_pending: "Đang in phiếu…",
-      print_printed: "Vui lòng nhận phiếu bên dưới.",
-      print_failed: "Máy in gặp sự cố. Vui lòng liên hệ cán bộ tại quầy và đọc số thứ tự này (hoặc chụp ảnh màn hình).",
-      print_disabled: "Vui lòng ghi nhớ số thứ tự hoặc quét mã QR.",
-      offline: "Không kết nối được máy chủ. Đang thử lại…",
-      retrying: "Không kết nối được máy chủ. Đang thử lại lần {n}…",
-      closed_err: "Thủ tục này hiện không tiếp nhận hồ sơ.",
-      exhausted: "Đã hết số thứ tự của thủ tục này trong hôm nay. Vui lòng liên hệ cán bộ.",
-      failed: "Không lấy được số. Vui lòng liên hệ cán bộ.",
-    },
-    en: {
-      choose: "Tap a procedure to take a number",
-      priority_ask: "I am entitled to priority",
-      priority_pick: "Choose your priority group:",
-      priority_on: "Priority ticket",
-      priority: "Priority",
-      cancel: "Cancel",
-      issuing: "Taking your number…",
-      your_number: "Your number",
-      ahead: "People ahead of you",
-      wait: "Estimated wait",
-      waiting_n: function (n) { return n === 1 ? "1 person waiting" : n + " people waiting"; },
-      scan: "Scan to follow your turn on your phone",
-      done: "Done",
-      back: "Back",
-      closed: "Not receiving now",
-      hours: "Hours",
-      next_up: "You are next",
-      minutes: function (m) { return "about " + m + " min"; },
-      wait_about: function (w) { return "Wait " + w; },
-      hours_n: function (h) { return "about " + h + " h"; },
-      print_pending: "Printing your ticket…",
-      print_printed: "Please take your ticket below.",
-      print_failed: "The printer has a problem. Please ask staff at the counter and show this number (or take a photo of the screen).",
-      print_disabled: "Please remember your number or scan the QR code.",
-      offline: "Cannot reach the server. Retrying…",
-      retrying: "Cannot reach the server. Retrying (attempt {n})…",
-      closed_err: "This procedure is not receiving dossiers now.",
-      exhausted: "All numbers of this procedure are used today. Please ask staff.",
-      failed: "Could not take a number. Please ask staff.",
-    },
-  };
-
   var ISSUE_TIMEOUT_MS = 8000;
   var lang = data.lang;
   var services = data.services;
@@ -80,7 +15,8 @@
   var offlineReasons = {};
 
   function $(id) { return document.getElementById(id); }
-  function t(key) { return T[lang][key]; }
+  // Strings come from the catalogue (server/translations), in the language picked on screen.
+  function t(key, params) { return window.I18n.t(key, params, lang); }
 
   function newKey() {
     // crypto.randomUUID needs a secure context; the kiosk may run on plain http on the LAN.
@@ -92,10 +28,10 @@
   }
 
   function waitText(seconds, ahead) {
-    if (ahead === 0) return t("next_up");
+    if (ahead === 0) return t("citizen.next_up");
     if (seconds === null || seconds === undefined) return "—";
     var m = Math.max(1, Math.ceil(seconds / 60));
-    return m >= 120 ? t("hours_n")(Math.floor(m / 60)) : t("minutes")(m);
+    return m >= 120 ? t("citizen.hours", { h: Math.floor(m / 60) }) : t("citizen.minutes", { m: m });
   }
 
   function other(l) { return l === "vi" ? "en" : "vi"; }
@@ -110,7 +46,7 @@
     if (on) offlineReasons[reason] = true; else delete offlineReasons[reason];
     var box = $("offline");
     box.hidden = Object.keys(offlineReasons).length === 0;
-    box.textContent = t("offline");
+    box.textContent = t("kiosk.offline");
   }
 
   // Buttons are updated in place, not rebuilt: a queue event arrives every few
@@ -145,11 +81,11 @@
       setText(spans[1], svcName(s, lang));
       setText(spans[2], svcName(s, other(lang)));
       if (s.open) {
-        setText(spans[3], t("waiting_n")(s.waiting));
-        setText(spans[4], s.waiting === 0 ? t("next_up") : t("wait_about")(waitText(s.estimated_wait_s, s.waiting)));
+        setText(spans[3], t("kiosk.waiting_n", { n: s.waiting }));
+        setText(spans[4], s.waiting === 0 ? t("citizen.next_up") : t("kiosk.wait_about", { w: waitText(s.estimated_wait_s, s.waiting) }));
       } else {
-        setText(spans[3], t("closed"));
-        setText(spans[4], t("hours") + ": " + (s["hours_" + lang] || "—"));
+        setText(spans[3], t("kiosk.closed"));
+        setText(spans[4], t("kiosk.hours") + ": " + (s["hours_" + lang] || "—"));
       }
     });
     while (box.children.length > services.length) box.removeChild(box.lastChild);
@@ -169,22 +105,21 @@
     var on = priority !== null;
     $("priority-on").hidden = !on;
     $("priority-toggle").hidden = on;
-    if (on) $("priority-label").textContent = t("priority_on") + ": " + data.priority[lang][priority];
+    if (on) $("priority-label").textContent = t("kiosk.priority_on") + ": " + data.priority[lang][priority];
   }
 
   function translate() {
     document.documentElement.lang = lang;
     $("office-name").textContent = data.office[lang];
     document.querySelectorAll("[data-t]").forEach(function (el) {
-      var v = T[lang][el.dataset.t];
-      if (typeof v === "string") el.textContent = v;
+      el.textContent = t(el.dataset.t);
     });
     document.querySelectorAll("button.lang").forEach(function (b) {
       b.setAttribute("aria-pressed", b.dataset.lang === lang ? "true" : "false");
     });
     renderServices();
     renderPriority();
-    if (!$("offline").hidden) $("offline").textContent = t("offline");
+    if (!$("offline").hidden) $("offline").textContent = t("kiosk.offline");
   }
 
   function refresh() {
@@ -254,15 +189,15 @@
         // create before the connection dropped is returned, never duplicated.
         setOffline("issue", true);
         $("busy-retry").hidden = false;
-        $("busy-retry").textContent = t("retrying").replace("{n}", attempts);
+        $("busy-retry").textContent = t("kiosk.retrying", { n: attempts });
         $("busy-cancel").hidden = false;
         retryTimer = setTimeout(issue, Math.min(5000, 1000 * attempts));
       });
   }
 
   function showError(err) {
-    var msg = err.code === "service_closed" ? t("closed_err")
-      : err.code === "numbers_exhausted" ? t("exhausted") : t("failed");
+    var msg = err.code === "service_closed" ? t("kiosk.closed_err")
+      : err.code === "numbers_exhausted" ? t("kiosk.exhausted") : t("kiosk.failed");
     $("e-text").textContent = msg;
     show("error");
     refresh();
@@ -287,7 +222,14 @@
   function setPrint(state) {
     var p = $("r-print");
     p.dataset.state = state;
-    p.textContent = t("print_" + (state === "unknown" ? "failed" : state));
+    var keys = {
+      pending: "kiosk.print_pending",
+      printed: "kiosk.print_printed",
+      failed: "kiosk.print_failed",
+      unknown: "kiosk.print_failed",
+      disabled: "kiosk.print_disabled",
+    };
+    p.textContent = keys[state] ? t(keys[state]) : state;
   }
 
   function pollPrint(id, n) {

@@ -3,86 +3,46 @@
   "use strict";
 
   var data = JSON.parse(document.getElementById("status-data").textContent);
-  var T = {
-    vi: {
-      your_number: "Số thứ tự của bạn",
-      ahead: "Số người chờ trước bạn",
-      wait: "Thời gian chờ dự kiến",
-      rate_q: "Bạn có hài lòng với việc giải quyết thủ tục?",
-      r4: "Rất hài lòng", r3: "Hài lòng", r2: "Bình thường", r1: "Không hài lòng",
-      thanks: "Cảm ơn bạn đã đánh giá!",
-      hotline: "Đường dây nóng",
-      waiting: "Đang chờ",
-      called: "Đến lượt bạn!",
-      serving: "Đang được phục vụ",
-      done: "Đã giải quyết xong",
-      no_show: "Đã gọi nhưng bạn vắng mặt. Vui lòng liên hệ cán bộ.",
-      cancelled: "Phiếu đã bị huỷ",
-      expired: "Phiếu đã hết hiệu lực (hết ngày làm việc)",
-      go_to: "Mời bạn đến {counter}",
-      at: "Tại {counter}",
-      next_up: "Sắp đến lượt",
-      minutes: function (m) { return "khoảng " + m + " phút"; },
-      hours_n: function (h) { return "khoảng " + h + " giờ"; },
-      live: "Tự động cập nhật",
-      offline: "Mất kết nối, đang thử lại…",
-      rate_failed: "Không gửi được đánh giá, vui lòng thử lại.",
-    },
-    en: {
-      your_number: "Your number",
-      ahead: "People ahead of you",
-      wait: "Estimated wait",
-      rate_q: "Were you satisfied with how your request was handled?",
-      r4: "Very satisfied", r3: "Satisfied", r2: "Neutral", r1: "Unsatisfied",
-      thanks: "Thank you for your feedback!",
-      hotline: "Hotline",
-      waiting: "Waiting",
-      called: "It is your turn!",
-      serving: "Being served",
-      done: "Completed",
-      no_show: "You were called but not present. Please ask staff.",
-      cancelled: "Ticket cancelled",
-      expired: "Ticket expired (the working day has ended)",
-      go_to: "Please go to {counter}",
-      at: "At {counter}",
-      next_up: "You are next",
-      minutes: function (m) { return "about " + m + " min"; },
-      hours_n: function (h) { return "about " + h + " h"; },
-      live: "Updates automatically",
-      offline: "Connection lost, retrying…",
-      rate_failed: "Could not send your rating, please try again.",
-    },
-  };
   var lang = data.lang;
   var ticket = null;
   var online = false;
   var rated = false;
 
   function $(id) { return document.getElementById(id); }
-  function t(key) { return T[lang][key]; }
+  // Strings come from the catalogue (server/translations), in the language picked on screen.
+  function t(key, params) { return window.I18n.t(key, params, lang); }
+
+  var STATES = {
+    waiting: "common.waiting",
+    called: "status.called",
+    serving: "status.serving",
+    done: "status.done",
+    no_show: "status.no_show",
+    cancelled: "status.cancelled",
+    expired: "status.expired",
+  };
 
   function waitText(seconds, ahead) {
-    if (ahead === 0) return t("next_up");
+    if (ahead === 0) return t("citizen.next_up");
     if (seconds === null || seconds === undefined) return "—";
     var m = Math.max(1, Math.ceil(seconds / 60));
-    return m >= 120 ? t("hours_n")(Math.floor(m / 60)) : t("minutes")(m);
+    return m >= 120 ? t("citizen.hours", { h: Math.floor(m / 60) }) : t("citizen.minutes", { m: m });
   }
 
   function counterName(n) {
-    return data.counters[String(n)] || ((lang === "vi" ? "Quầy " : "Counter ") + n);
+    return data.counters[String(n)] || t("common.counter_n", { n: n });
   }
 
   function render() {
     document.documentElement.lang = lang;
     $("s-office").textContent = data.office[lang];
     document.querySelectorAll("[data-t]").forEach(function (el) {
-      var v = T[lang][el.dataset.t];
-      if (typeof v === "string") el.textContent = v;
+      el.textContent = t(el.dataset.t);
     });
     document.querySelectorAll("button.lang").forEach(function (b) {
       b.setAttribute("aria-pressed", b.dataset.lang === lang ? "true" : "false");
     });
-    $("s-live").textContent = online ? t("live") : t("offline");
+    $("s-live").textContent = online ? t("status.live") : t("status.offline");
     $("s-live").dataset.state = online ? "live" : "offline";
     if (!ticket) return;
     var svc = data.services[ticket.service];
@@ -90,7 +50,7 @@
     $("s-service").textContent = svc ? svc[lang] : ticket.service;
     var st = $("s-status");
     st.dataset.status = ticket.status;
-    st.textContent = t(ticket.status) || ticket.status;
+    st.textContent = STATES[ticket.status] ? t(STATES[ticket.status]) : ticket.status;
     var waiting = ticket.status === "waiting";
     $("s-facts").hidden = !waiting;
     if (waiting) {
@@ -101,8 +61,8 @@
     var atCounter = ticket.counter && (ticket.status === "called" || ticket.status === "serving");
     c.hidden = !atCounter;
     if (atCounter) {
-      c.textContent = t(ticket.status === "called" ? "go_to" : "at")
-        .replace("{counter}", counterName(ticket.counter));
+      c.textContent = t(ticket.status === "called" ? "status.go_to" : "status.at",
+        { counter: counterName(ticket.counter) });
     }
     var canRate = ticket.status === "done" && ticket.rating === null && !rated;
     $("s-rate").hidden = !canRate;
@@ -140,7 +100,7 @@
     }).then(function (r) {
       if (r.status === 201 || r.status === 409) { rated = true; load(); render(); }
       else throw new Error("HTTP " + r.status);
-    }).catch(function () { window.alert(t("rate_failed")); });
+    }).catch(function () { window.alert(t("status.rate_failed")); });
   });
   document.querySelectorAll("button.lang").forEach(function (b) {
     b.addEventListener("click", function () { lang = b.dataset.lang; render(); });

@@ -36,7 +36,7 @@
     if (current) return;
     fetch("/api/counters/" + counter + "/rating-ticket", { credentials: "same-origin" })
       .then(function (r) {
-        if (r.status === 401 || r.status === 403) throw new Error("Cần đăng nhập lại / Please log in again");
+        if (r.status === 401 || r.status === 403) throw new Error(window.I18n.bi("rate.login_again"));
         return r.json();
       })
       .then(function (data) {

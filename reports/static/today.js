@@ -4,9 +4,15 @@
   var root = document.getElementById("today");
   if (!root) return;
   var OS = window.OS, timer = null, state = document.getElementById("live-state");
-  var STATUS = { open: "Đang mở", paused: "Tạm dừng", closed: "Đóng" };
-  var ALERTS = { print_failed: "In phiếu lỗi", voice_gap: "Thiếu âm thanh gọi số" };
-  var HEALTH = { ok: "hoạt động tốt", degraded: "trục trặc", error: "lỗi", not_configured: "chưa cấu hình", disabled: "đã tắt" };
+  // Strings come from the catalogue (server/translations), in the page's language.
+  var t = window.I18n.t, bi = window.I18n.bi;
+  var STATUS = { open: "reports.c_open", paused: "reports.c_paused", closed: "reports.c_closed" };
+  var ALERTS = { print_failed: "reports.a_print", voice_gap: "reports.a_voice" };
+  var HEALTH = {
+    ok: "reports.h_ok", degraded: "reports.h_degraded", error: "reports.h_error",
+    not_configured: "reports.h_not_configured", disabled: "reports.h_disabled",
+  };
+  function label(keys, value) { return keys[value] ? t(keys[value]) : value; }
   function set(id, v) { document.getElementById(id).textContent = v; }
 
   function render(live, day) {
@@ -21,37 +27,37 @@
     set("k-wait", OS.dur(o.wait_avg_s));
     set("k-satisfied", OS.pct(o.satisfied_pct));
     OS.fill(document.getElementById("t-counters"), live.counters.map(function (c) {
-      return [c.name, STATUS[c.status] || c.status, c.on_duty ? (c.clerk || "—") : "—", c.ticket || "—"];
+      return [c.name, label(STATUS, c.status), c.on_duty ? (c.clerk || "—") : "—", c.ticket || "—"];
     }), 4);
     OS.fill(document.getElementById("t-waiting"), live.waiting_by_service.map(function (w) {
       return [w.name, w.waiting, OS.dur(w.longest_wait_s)];
-    }), 3, "Không ai đang chờ / Nobody waiting");
+    }), 3, bi("reports.nobody_waiting"));
     var dev = document.getElementById("t-devices");
     if (live.devices === null) {
-      OS.fill(dev, [], 3, "— (chưa có thông tin thiết bị)");
+      OS.fill(dev, [], 3, t("reports.no_device_info"));
     } else {
       OS.fill(dev, live.devices.map(function (d) {
-        var kind = d.kind === "display" ? "Màn hình" : d.kind === "kiosk" ? "Kiosk" : d.kind;
-        var st = OS.el("td", d.connected ? "Đã kết nối" : "Mất kết nối", d.connected ? "ok" : "bad");
+        var kind = d.kind === "display" ? t("common.display") : d.kind === "kiosk" ? t("common.kiosk") : d.kind;
+        var st = OS.el("td", t(d.connected ? "reports.dev_connected" : "reports.dev_lost"), d.connected ? "ok" : "bad");
         return [kind + " " + (d.name || ""), d.address || "—", st];
-      }), 3, "Không có thiết bị nào kết nối");
+      }), 3, t("reports.no_devices"));
     }
     var health = document.getElementById("l-health");
     health.textContent = "";
-    [["printer", "Máy in"], ["voice", "Giọng đọc"]].forEach(function (p) {
+    [["printer", t("reports.printer")], ["voice", t("reports.voice")]].forEach(function (p) {
       var h = live.health[p[0]] || {}, ok = h.status === "ok";
-      var li = OS.el("li", p[1] + ": " + (HEALTH[h.status] || h.status || "—") + (h.message ? " – " + h.message : ""),
+      var li = OS.el("li", p[1] + ": " + (label(HEALTH, h.status) || "—") + (h.message ? " – " + h.message : ""),
         ok ? "ok" : h.status === "not_configured" || h.status === "disabled" ? "muted" : "bad");
       health.appendChild(li);
     });
     var alerts = document.getElementById("l-alerts");
     alerts.textContent = "";
-    if (!live.alerts.length) alerts.appendChild(OS.el("li", "Không có cảnh báo / No alerts", "muted"));
+    if (!live.alerts.length) alerts.appendChild(OS.el("li", bi("reports.no_alerts"), "muted"));
     live.alerts.forEach(function (a) {
-      var label = ALERTS[a.type] || a.type;
-      if (a.data && a.data.number) label += " " + a.data.number;
+      var text = label(ALERTS, a.type);
+      if (a.data && a.data.number) text += " " + a.data.number;
       var detail = a.data && (a.data.message || a.data.error || a.data.reason);
-      alerts.appendChild(OS.el("li", a.at.slice(11, 16) + " · " + label + (detail ? ": " + detail : ""), "bad"));
+      alerts.appendChild(OS.el("li", a.at.slice(11, 16) + " · " + text + (detail ? ": " + detail : ""), "bad"));
     });
   }
 
@@ -60,11 +66,11 @@
     Promise.all([OS.getJSON("/api/reports/live"), OS.getJSON("/api/reports/daily")])
       .then(function (r) {
         render(r[0], r[1]);
-        state.textContent = "trực tiếp";
+        state.textContent = t("reports.live");
         state.className = "badge ok";
       })
       .catch(function () {
-        state.textContent = "mất kết nối";
+        state.textContent = t("reports.offline");
         state.className = "badge bad";
       });
   }

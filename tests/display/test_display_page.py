@@ -35,6 +35,7 @@ def test_scripts_are_files_of_this_server(client):
     assert srcs == [
         "/static/vendor/socket.io/socket.io.min.js",
         "/voice/static/announcer.js",
+        "/static/i18n.js",  # the string catalogue's lookups (server/i18n.py)
         "/display/static/display.js",
     ]
     for src in srcs:

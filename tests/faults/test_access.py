@@ -20,7 +20,7 @@ R401, R403 = 401, 403
 LOGIN = "login"  # a page that redirects anonymous visitors to /login
 ROLES = ("anonymous", "clerk", "supervisor", "admin")
 
-# Every route. {ticket_id} and {number} are filled in; a body of None sends none.
+# Every route. {ticket_id}, {number}, {name} and {lang} are filled in; a body of None sends none.
 # Routes still being built on other branches are marked planned: they are checked once they
 # exist. ADD A ROW HERE FOR EVERY NEW ROUTE (test_every_route_has_a_row fails until you do).
 # fmt: off
@@ -31,6 +31,7 @@ MATRIX = [
     ("GET",  "/favicon.ico",                         None,                    OK,    OK,    OK,    OK,    False),
     ("GET",  "/api/health",                          None,                    OK,    OK,    OK,    OK,    False),
     ("GET",  "/api/openapi.json",                    None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/i18n/{lang}.json",                    None,                    OK,    OK,    OK,    OK,    False),
     ("GET",  "/api/services",                        None,                    OK,    OK,    OK,    OK,    False),
     ("GET",  "/api/queue",                           None,                    OK,    OK,    OK,    OK,    False),
     ("POST", "/api/tickets",                         {"service": "hotich"},   OK,    OK,    OK,    OK,    False),
@@ -152,7 +153,7 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             assert planned, f"{method} {path} is in the matrix but not served"
             waiting.append(f"{method} {path}")
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav")
+        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en")
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
                 want = expected[0]  # pages are for browser sessions; a token is no login
