@@ -13,6 +13,7 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
+from core import states
 from core.schema import components
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -183,9 +184,7 @@ SPEC: dict = {
                     {"name": "counter", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": 0, "maximum": 999999}},
                     {"name": "status", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": [
-                         "waiting", "called", "serving", "done", "no_show", "cancelled",
-                         "expired"]}},
+                     "schema": {"type": "string", "enum": list(states.STATES)}},
                 ],
                 "responses": {
                     "200": {"description": "Log rows.", "content": {
