@@ -61,6 +61,7 @@ def report_faults(presence: Presence, queue) -> list[dict]:
 
 
 def init_app(app: Flask, ext) -> None:
+    """Bind Socket.IO, the fan-out and presence; relay the bus; register both namespaces."""
     # None: the engine refuses a browser Origin other than this host (no cross-site sockets).
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=None, logger=False)
     junklog.install()  # a client's junk is one short line in the log, not a traceback
@@ -69,7 +70,6 @@ def init_app(app: Flask, ext) -> None:
     fanout = Fanout()
     fanout.install(socketio.server)
     ext.devices.fanout = fanout
-    queue = ext.queue
     presence = Presence(ext.settings.office, ext.clock, path=ext.data_dir / "presence.json")
     ext.devices.presence = presence
     # How the screens were sent to: "direct" is the fast path of fanout.py, "queued"
@@ -78,19 +78,20 @@ def init_app(app: Flask, ext) -> None:
         **presence.health(),
         "sent": {"direct": fanout.direct_writes, "queued": fanout.queued_writes},
     }
-    watcher: dict[str, threading.Thread] = {}
-    staff: dict[str, User] = {}  # /staff sid -> who connected it
-    screens: set[str] = set()  # /display sids whose connect handler has run
+    _relay(ext, fanout)
+    _lobby(app, ext, fanout, presence)
+    _staff(presence)
 
-    def snapshot() -> dict:
-        return queue.line.snapshot().said(ext.plan).public().to_json()
 
-    def presence_changed() -> None:
-        socketio.emit(events.PRESENCE, {"devices": presence.snapshot()}, namespace=STAFF,
-                      to=SUPERVISORS)  # fmt: skip
+def _presence_changed(presence: Presence) -> None:
+    socketio.emit(events.PRESENCE, {"devices": presence.snapshot()}, namespace=STAFF,
+                  to=SUPERVISORS)  # fmt: skip
+
+
+def _relay(ext, fanout: Fanout) -> None:
+    """Relay each committed message to whoever the registry says may see it."""
 
     def push(name: str, payload) -> None:
-        """Relay a committed message to whoever the registry says may see it."""
         audience = events.get(name).audience
         if audience == events.PUBLIC:
             if name == events.TICKET_CALLED:  # what is said: voice's plan, after the commit
@@ -99,7 +100,17 @@ def init_app(app: Flask, ext) -> None:
         elif audience == events.STAFF:
             socketio.emit(name, events.to_json(name, payload, events.STAFF), namespace=STAFF)
 
-    queue.subscribe(push, inline=True)  # non-blocking sends: no thread hand-off needed
+    ext.queue.subscribe(push, inline=True)  # non-blocking sends: no thread hand-off needed
+
+
+def _lobby(app: Flask, ext, fanout: Fanout, presence: Presence) -> None:
+    """The /display namespace: snapshots, presence of screens and kiosks, the watcher."""
+    queue = ext.queue
+    watcher: dict[str, threading.Thread] = {}
+    screens: set[str] = set()  # /display sids whose connect handler has run
+
+    def snapshot() -> dict:
+        return queue.line.snapshot().said(ext.plan).public().to_json()
 
     def watch() -> None:
         """Report vanished displays, and publish changes other processes committed."""
@@ -107,7 +118,7 @@ def init_app(app: Flask, ext) -> None:
             socketio.sleep(WATCH_EVERY_S)
             try:
                 if report_faults(presence, queue):
-                    presence_changed()
+                    _presence_changed(presence)
                 # Another process (the nightly `flask day close`) may have changed the queue.
                 queue.publish_outside_changes()
             except Exception:  # keep watching; the next round may succeed
@@ -129,7 +140,7 @@ def init_app(app: Flask, ext) -> None:
             name = clean_name(auth.get("name"))
             if name:
                 presence.connect(request.sid, auth["kind"], name, request.remote_addr or "?")
-                presence_changed()
+                _presence_changed(presence)
         if not app.testing:
             # Started by the first screen, so CLI commands never run a watcher of their own.
             ensure_watcher()
@@ -139,7 +150,7 @@ def init_app(app: Flask, ext) -> None:
     def on_disconnect(*_args):
         screens.discard(request.sid)
         if presence.disconnect(request.sid) is not None:
-            presence_changed()
+            _presence_changed(presence)
 
     @socketio.on("get_snapshot", namespace=DISPLAY)
     def on_get_snapshot(*_args):
@@ -149,6 +160,11 @@ def init_app(app: Flask, ext) -> None:
     @socketio.on("heartbeat", namespace=DISPLAY)
     def on_heartbeat(*_args):
         presence.seen(request.sid)
+
+
+def _staff(presence: Presence) -> None:
+    """The /staff namespace: clerks and above; supervisors also get presence."""
+    staff: dict[str, User] = {}  # /staff sid -> who connected it
 
     @socketio.on("connect", namespace=STAFF)
     def on_staff_connect(auth=None):
