@@ -220,6 +220,83 @@ def _hour(ts: float, day_start: float, day_starts_at: int) -> str:
     return f"{int((ts - day_start) // 3600) + day_starts_at:02d}"
 
 
+class _Breakdowns:
+    """The office accumulator and one per procedure, counter, clerk and hour."""
+
+    def __init__(self) -> None:
+        self.office = Acc()
+        self.scopes: dict[str, dict[str, Acc]] = {s: {} for s in SCOPES}
+        self._memo: dict[tuple, list[Acc]] = {}
+
+    def __call__(self, service=None, counter=None, clerk=None, hour=None) -> list[Acc]:
+        """The office accumulator plus one per breakdown the figure belongs to."""
+        found = self._memo.get((service, counter, clerk, hour))
+        if found is not None:
+            return found
+        out = [self.office]
+        for scope, key in (
+            ("services", service),
+            ("counters", None if counter is None else str(counter)),
+            ("clerks", clerk or None),
+            ("hours", hour),
+        ):
+            if key is not None:
+                acc = self.scopes[scope].get(key)
+                if acc is None:
+                    acc = self.scopes[scope][key] = Acc()
+                out.append(acc)
+        self._memo[(service, counter, clerk, hour)] = out
+        return out
+
+    def report(self) -> dict:
+        out = {"office": self.office.metrics()}
+        for scope in SCOPES:
+            accs = self.scopes[scope]
+            out[scope] = [{"key": k, **accs[k].metrics()} for k in sorted(accs)]
+        return out
+
+
+def _missed(t: Ticket, target: float, now: float | None) -> bool | None:
+    """Whether `t` waited past its target; None when it cannot be told (yet)."""
+    if t.wait_s is not None:
+        return t.wait_s > target
+    if t.outcome in (E.CANCELLED, E.EXPIRED) and t.outcome_at is not None:
+        return True if t.outcome_at - t.issued_at > target else None
+    if t.outcome is None and now is not None and now - t.issued_at > target:
+        return True
+    return None
+
+
+def _add_ticket(t: Ticket, accs: _Breakdowns, target: float, hour_of, now) -> None:
+    """Count one ticket's issue, transfers and outcome where each belongs."""
+    issue_hour = hour_of(t.issued_at) if t.issued_at else None
+    if t.issued_at is not None:
+        wait, missed = t.wait_s, _missed(t, target, now)
+        for a in accs(t.service, t.first_counter, t.first_clerk, issue_hour):
+            a.counts["issued"] += 1
+            if wait is not None:
+                a.waits.append(wait)
+                if t.estimate_s is not None:
+                    a.errors.append(abs(t.estimate_s - wait))
+            if missed is not None:
+                a.target_n += 1
+                a.in_target += not missed
+    for service, counter, clerk in t.transfers:
+        for a in accs(service, counter, clerk, issue_hour):
+            a.counts["transferred"] += 1
+    if t.outcome == E.FINISHED:
+        for a in accs(t.outcome_service, t.outcome_counter, t.outcome_clerk,
+                      hour_of(t.outcome_at)):  # fmt: skip
+            a.counts["served"] += 1
+            if t.service_s is not None:
+                a.services.append(t.service_s)
+            if t.rating is not None:
+                a.ratings[str(t.rating)] += 1
+    elif t.outcome is not None:  # no_show, cancelled, expired: each a metric of that name
+        for a in accs(t.outcome_service, t.outcome_counter, t.outcome_clerk, issue_hour):
+            a.counts[t.outcome] += 1
+
+
 def compute_day(
     events: Iterable,
     targets: Mapping[str, int],
@@ -236,70 +313,15 @@ def compute_day(
     """
     events = as_rows(events)
     tickets = _tickets(events)
-    office = Acc()
-    scopes: dict[str, dict[str, Acc]] = {s: {} for s in SCOPES}
+    accs = _Breakdowns()
 
-    memo: dict[tuple, list[Acc]] = {}
-
-    def accs(service=None, counter=None, clerk=None, hour=None) -> list[Acc]:
-        """The office accumulator plus one per breakdown the figure belongs to."""
-        found = memo.get((service, counter, clerk, hour))
-        if found is not None:
-            return found
-        out = [office]
-        for scope, key in (
-            ("services", service),
-            ("counters", None if counter is None else str(counter)),
-            ("clerks", clerk or None),
-            ("hours", hour),
-        ):
-            if key is not None:
-                acc = scopes[scope].get(key)
-                if acc is None:
-                    acc = scopes[scope][key] = Acc()
-                out.append(acc)
-        memo[(service, counter, clerk, hour)] = out
-        return out
+    def hour_of(at: float) -> str:
+        return _hour(at, day_start, day_starts_at)
 
     for t in tickets.values():
-        issue_hour = _hour(t.issued_at, day_start, day_starts_at) if t.issued_at else None
-        if t.issued_at is not None:
-            wait = t.wait_s
-            target = targets.get(t.service or "", DEFAULT_TARGET_S)
-            missed = None
-            if wait is not None:
-                missed = wait > target
-            elif t.outcome in (E.CANCELLED, E.EXPIRED) and t.outcome_at is not None:
-                missed = True if t.outcome_at - t.issued_at > target else None
-            elif t.outcome is None and now is not None and now - t.issued_at > target:
-                missed = True
-            for a in accs(t.service, t.first_counter, t.first_clerk, issue_hour):
-                a.counts["issued"] += 1
-                if wait is not None:
-                    a.waits.append(wait)
-                    if t.estimate_s is not None:
-                        a.errors.append(abs(t.estimate_s - wait))
-                if missed is not None:
-                    a.target_n += 1
-                    a.in_target += not missed
-        for service, counter, clerk in t.transfers:
-            for a in accs(service, counter, clerk, issue_hour):
-                a.counts["transferred"] += 1
-        if t.outcome == E.FINISHED:
-            hour = _hour(t.outcome_at, day_start, day_starts_at)
-            for a in accs(t.outcome_service, t.outcome_counter, t.outcome_clerk, hour):
-                a.counts["served"] += 1
-                if t.service_s is not None:
-                    a.services.append(t.service_s)
-                if t.rating is not None:
-                    a.ratings[str(t.rating)] += 1
-        elif t.outcome is not None:
-            for a in accs(t.outcome_service, t.outcome_counter, t.outcome_clerk, issue_hour):
-                a.counts[t.outcome] += 1
-
-    report = {"office": office.metrics()}
-    for scope in SCOPES:
-        report[scope] = [{"key": k, **scopes[scope][k].metrics()} for k in sorted(scopes[scope])]
+        target = targets.get(t.service or "", DEFAULT_TARGET_S)
+        _add_ticket(t, accs, target, hour_of, now)
+    report = accs.report()
     report["day"] = _day_figures(events, tickets, day_start, day_starts_at, now)
     return report
 
@@ -343,34 +365,24 @@ def day_figures(
     return _day_figures(as_rows(events), tickets, day_start, day_starts_at, now)
 
 
-def _day_figures(
-    events: list[Row],
-    tickets: Mapping[str, Ticket],
-    day_start: float,
-    day_starts_at: int,
-    now: float | None,
-) -> dict:
-    per_hour: dict[str, int] = {}
-    for t in tickets.values():
-        if t.issued_at is not None:
-            h = _hour(t.issued_at, day_start, day_starts_at)
-            per_hour[h] = per_hour.get(h, 0) + 1
-    peak_hour = max(sorted(per_hour), key=lambda h: per_hour[h]) if per_hour else None
-
-    # Longest queue: replay who is waiting (issued or transferred, not yet called or gone).
+def _longest_queue(events: list[Row]) -> tuple[int, float | None]:
+    """Replay who is waiting (issued or transferred, not yet called or gone): the peak."""
     waiting: set[str] = set()
     longest, longest_at = 0, None
     for _, at, _, kind, tid, _, _, _, _ in events:
         if not tid:
             continue
-        if kind in (E.ISSUED, E.TRANSFERRED):
+        if kind in E.QUEUED:
             waiting.add(tid)
             if len(waiting) > longest:
                 longest, longest_at = len(waiting), float(at)
-        elif kind in (E.CALLED, E.CANCELLED, E.EXPIRED, E.NO_SHOW, E.FINISHED):
+        elif kind == E.CALLED or kind in E.OUTCOMES:
             waiting.discard(tid)
+    return longest, longest_at
 
-    busy = _counter_busy(events, now)
+
+def _utilisation(events: list[Row], busy: Mapping[int, list[tuple[float, float]]]) -> list:
+    """Per counter: time busy with a ticket over time open (pauses inside the span off)."""
     paused: dict[int, list[tuple[float, float]]] = {}
     pause_start: dict[int, float] = {}
     for _, at, _, kind, _, _, c, _, _ in events:
@@ -399,6 +411,26 @@ def _day_figures(
                 "last_release_at": last,
             }
         )
+    return utilisation
+
+
+def _day_figures(
+    events: list[Row],
+    tickets: Mapping[str, Ticket],
+    day_start: float,
+    day_starts_at: int,
+    now: float | None,
+) -> dict:
+    per_hour: dict[str, int] = {}
+    for t in tickets.values():
+        if t.issued_at is not None:
+            h = _hour(t.issued_at, day_start, day_starts_at)
+            per_hour[h] = per_hour.get(h, 0) + 1
+    peak_hour = max(sorted(per_hour), key=lambda h: per_hour[h]) if per_hour else None
+
+    longest, longest_at = _longest_queue(events)
+    busy = _counter_busy(events, now)
+    utilisation = _utilisation(events, busy)
     return {
         # Lets a stored summary tell that events were logged after it (e.g. a late rating).
         "last_event_id": events[-1][0] if events else None,

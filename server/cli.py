@@ -3,112 +3,126 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from core.errors import QueueError
 from core.users import ROLES
 
 from . import settings as settings_mod
-
-
-def ext():
-    return current_app.extensions["onestop"]
+from .kernel import ext
 
 
 def _fail(e: QueueError):
     raise click.ClickException(e.message)
 
 
+@click.command("init")
+@with_appcontext
+def init():
+    """Create or migrate the database (idempotent)."""
+    e = ext()
+    click.echo(f"Database ready: {e.store.path}")
+    click.echo(f"Office: {e.settings.office.name} ({len(e.settings.office.services)} procedures, "
+               f"{len(e.settings.office.counters)} counters)")  # fmt: skip
+
+
+@click.group("user", cls=AppGroup)
+def user():
+    """Manage clerks, supervisors and admins."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_add(name, role, password):
+    """Add a user."""
+    try:
+        ext().users.add(name, role, password)
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"Added {name} ({role}).")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_passwd(name, password):
+    """Change a user's password."""
+    try:
+        ext().users.set_password(name, password)
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"Password of {name} changed.")
+
+
+@user.command("token")
+@click.argument("name")
+def user_token(name):
+    """Print a new API token for NAME (last line of output)."""
+    try:
+        token = ext().users.new_token(name)
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"New API token for {name} (shown once):")
+    click.echo(token)
+
+
+@user.command("revoke")
+@click.argument("name")
+def user_revoke(name):
+    """Revoke every API token of NAME."""
+    try:
+        n = ext().users.revoke_tokens(name)
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"Revoked {n} token(s) of {name}.")
+
+
+@user.command("list")
+def user_list():
+    """List users."""
+    for u in ext().users.list():
+        click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'disabled'}")
+
+
+@click.group("config", cls=AppGroup)
+def config():
+    """The office configuration."""
+
+
+@config.command("check")
+def config_check():
+    """Check the config file (start-up stops on any error) and summarise it."""
+    s = ext().settings
+    click.echo(f"{s.path}: OK")
+    click.echo(f"  {s.office.name}; hours enforced: {s.office.enforce_hours}")
+    for svc in s.office.services:
+        click.echo(f"  {svc.prefix}  {svc.code:<12} {svc.name}")
+    for c in s.office.counters:
+        click.echo(f"  {c.name}: {', '.join(c.services)}")
+
+
+@config.command("schema")
+def config_schema():
+    """Print every setting with its type, default and meaning (Markdown)."""
+    click.echo(settings_mod.schema_markdown())
+
+
+@click.group("day", cls=AppGroup)
+def day():
+    """The office day."""
+
+
+@day.command("close")
+@click.option("--date", "date_", help="Office day YYYY-MM-DD (default: today).")
+def day_close(date_):
+    """Expire every ticket of the day (and earlier) not served. History is kept."""
+    n = ext().queue.close_day(date_)
+    click.echo(f"Expired {n} ticket(s).")
+
+
 def init_app(app: Flask) -> None:
-    @app.cli.command("init")
-    def init():
-        """Create or migrate the database (idempotent)."""
-        e = ext()
-        click.echo(f"Database ready: {e.store.path}")
-        click.echo(f"Office: {e.settings.office.name} ({len(e.settings.office.services)} procedures, "
-                   f"{len(e.settings.office.counters)} counters)")  # fmt: skip
-
-    @app.cli.group("user")
-    def user():
-        """Manage clerks, supervisors and admins."""
-
-    @user.command("add")
-    @click.argument("name")
-    @click.option("--role", type=click.Choice(ROLES), required=True)
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    def user_add(name, role, password):
-        """Add a user."""
-        try:
-            ext().users.add(name, role, password)
-        except QueueError as e:
-            _fail(e)
-        click.echo(f"Added {name} ({role}).")
-
-    @user.command("passwd")
-    @click.argument("name")
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    def user_passwd(name, password):
-        """Change a user's password."""
-        try:
-            ext().users.set_password(name, password)
-        except QueueError as e:
-            _fail(e)
-        click.echo(f"Password of {name} changed.")
-
-    @user.command("token")
-    @click.argument("name")
-    def user_token(name):
-        """Print a new API token for NAME (last line of output)."""
-        try:
-            token = ext().users.new_token(name)
-        except QueueError as e:
-            _fail(e)
-        click.echo(f"New API token for {name} (shown once):")
-        click.echo(token)
-
-    @user.command("revoke")
-    @click.argument("name")
-    def user_revoke(name):
-        """Revoke every API token of NAME."""
-        try:
-            n = ext().users.revoke_tokens(name)
-        except QueueError as e:
-            _fail(e)
-        click.echo(f"Revoked {n} token(s) of {name}.")
-
-    @user.command("list")
-    def user_list():
-        """List users."""
-        for u in ext().users.list():
-            click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'disabled'}")
-
-    @app.cli.group("config")
-    def config():
-        """The office configuration."""
-
-    @config.command("check")
-    def config_check():
-        """Check the config file (start-up stops on any error) and summarise it."""
-        s = ext().settings
-        click.echo(f"{s.path}: OK")
-        click.echo(f"  {s.office.name}; hours enforced: {s.office.enforce_hours}")
-        for svc in s.office.services:
-            click.echo(f"  {svc.prefix}  {svc.code:<12} {svc.name}")
-        for c in s.office.counters:
-            click.echo(f"  {c.name}: {', '.join(c.services)}")
-
-    @config.command("schema")
-    def config_schema():
-        """Print every setting with its type, default and meaning (Markdown)."""
-        click.echo(settings_mod.schema_markdown())
-
-    @app.cli.group("day")
-    def day():
-        """The office day."""
-
-    @day.command("close")
-    @click.option("--date", "date_", help="Office day YYYY-MM-DD (default: today).")
-    def day_close(date_):
-        """Expire every ticket of the day (and earlier) not served. History is kept."""
-        n = ext().queue.close_day(date_)
-        click.echo(f"Expired {n} ticket(s).")
+    for command in (init, user, config, day):
+        app.cli.add_command(command)
