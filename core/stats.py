@@ -21,6 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import events as E
+from . import usage
+from .usage import hour_label as _hour
+from .usage import pct as _pct
+from .usage import rounded as _r
 
 METRIC_KEYS = (
     "issued", "served", "no_show", "cancelled", "expired", "transferred",
@@ -85,15 +89,6 @@ def percentile(values: list[float], p: float) -> float | None:
     lo = math.floor(pos)
     hi = min(lo + 1, len(values) - 1)
     return values[lo] + (values[hi] - values[lo]) * (pos - lo)
-
-
-def _r(x: float | None) -> int | None:
-    """Whole seconds, half away from zero (reports show seconds, not fractions)."""
-    return None if x is None else int(math.floor(x + 0.5))
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(100.0 * part / whole, 1)
 
 
 @dataclass(slots=True)
@@ -215,11 +210,6 @@ def empty_metrics() -> dict:
     return Acc().metrics()
 
 
-def _hour(ts: float, day_start: float, day_starts_at: int) -> str:
-    """Hour of the office day as "HH"; past midnight of a late day it reads 24, 25, ..."""
-    return f"{int((ts - day_start) // 3600) + day_starts_at:02d}"
-
-
 class _Breakdowns:
     """The office accumulator and one per procedure, counter, clerk and hour."""
 
@@ -322,36 +312,8 @@ def compute_day(
         target = targets.get(t.service or "", DEFAULT_TARGET_S)
         _add_ticket(t, accs, target, hour_of, now)
     report = accs.report()
-    report["day"] = _day_figures(events, tickets, day_start, day_starts_at, now)
+    report["day"] = usage.figures(events, tickets, day_start, day_starts_at, now)
     return report
-
-
-def _counter_busy(
-    events: list[Row], now: float | None = None
-) -> dict[int, list[tuple[float, float]]]:
-    """Per counter, the intervals it held a ticket (call -> finish/no-show/transfer/...).
-
-    A ticket still held at the end of the log counts until `now` (today) or not at all.
-    """
-    busy: dict[int, list[tuple[float, float]]] = {}
-    holding: dict[int, tuple[str, float]] = {}
-    for _, at, _, kind, tid, _, c, _, _ in events:
-        if c is None or not tid:
-            continue
-        if kind == E.CALLED:
-            held = holding.pop(c, None)
-            if held is not None:  # a call while holding one: the old one ended then
-                busy.setdefault(c, []).append((held[1], float(at)))
-            holding[c] = (tid, float(at))
-        elif kind in (E.FINISHED, E.NO_SHOW, E.TRANSFERRED, E.CANCELLED, E.EXPIRED):
-            held = holding.get(c)
-            if held is not None and held[0] == tid:
-                busy.setdefault(c, []).append((held[1], float(at)))
-                del holding[c]
-    if now is not None:
-        for c, (_, since) in holding.items():
-            busy.setdefault(c, []).append((since, max(since, now)))
-    return busy
 
 
 def day_figures(
@@ -362,99 +324,7 @@ def day_figures(
     now: float | None = None,
 ) -> dict:
     """Peak hour, longest queue and counter utilisation of one day."""
-    return _day_figures(as_rows(events), tickets, day_start, day_starts_at, now)
-
-
-def _longest_queue(events: list[Row]) -> tuple[int, float | None]:
-    """Replay who is waiting (issued or transferred, not yet called or gone): the peak."""
-    waiting: set[str] = set()
-    longest, longest_at = 0, None
-    for _, at, _, kind, tid, _, _, _, _ in events:
-        if not tid:
-            continue
-        if kind in E.QUEUED:
-            waiting.add(tid)
-            if len(waiting) > longest:
-                longest, longest_at = len(waiting), float(at)
-        elif kind == E.CALLED or kind in E.OUTCOMES:
-            waiting.discard(tid)
-    return longest, longest_at
-
-
-def _utilisation(events: list[Row], busy: Mapping[int, list[tuple[float, float]]]) -> list:
-    """Per counter: time busy with a ticket over time open (pauses inside the span off)."""
-    paused: dict[int, list[tuple[float, float]]] = {}
-    pause_start: dict[int, float] = {}
-    for _, at, _, kind, _, _, c, _, _ in events:
-        if c is None:
-            continue
-        if kind == E.COUNTER_PAUSED:
-            pause_start.setdefault(c, float(at))
-        elif kind == E.COUNTER_RESUMED and c in pause_start:
-            paused.setdefault(c, []).append((pause_start.pop(c), float(at)))
-    utilisation = []
-    for c in sorted(busy):
-        spans = busy[c]
-        first, last = min(s for s, _ in spans), max(e for _, e in spans)
-        busy_s = sum(e - s for s, e in spans)
-        pause_s = sum(
-            max(0.0, min(e, last) - max(s, first)) for s, e in paused.get(c, [])
-        )  # only pauses inside the working span take time off
-        open_s = max(busy_s, (last - first) - pause_s)
-        utilisation.append(
-            {
-                "counter": c,
-                "busy_s": _r(busy_s),
-                "open_s": _r(open_s),
-                "utilisation_pct": _pct(int(round(busy_s)), int(round(open_s))),
-                "first_call_at": first,
-                "last_release_at": last,
-            }
-        )
-    return utilisation
-
-
-def _day_figures(
-    events: list[Row],
-    tickets: Mapping[str, Ticket],
-    day_start: float,
-    day_starts_at: int,
-    now: float | None,
-) -> dict:
-    per_hour: dict[str, int] = {}
-    for t in tickets.values():
-        if t.issued_at is not None:
-            h = _hour(t.issued_at, day_start, day_starts_at)
-            per_hour[h] = per_hour.get(h, 0) + 1
-    peak_hour = max(sorted(per_hour), key=lambda h: per_hour[h]) if per_hour else None
-
-    longest, longest_at = _longest_queue(events)
-    busy = _counter_busy(events, now)
-    utilisation = _utilisation(events, busy)
-    return {
-        # Lets a stored summary tell that events were logged after it (e.g. a late rating).
-        "last_event_id": events[-1][0] if events else None,
-        "peak_hour": peak_hour,
-        "peak_hour_issued": per_hour.get(peak_hour, 0) if peak_hour else 0,
-        "longest_queue": longest,
-        "longest_queue_at": longest_at,
-        "utilisation": utilisation,
-        "counters_per_hour": counters_per_hour(busy, day_start, day_starts_at),
-    }
-
-
-def counters_per_hour(
-    busy: Mapping[int, list[tuple[float, float]]], day_start: float, day_starts_at: int
-) -> dict[str, int]:
-    """How many distinct counters held a ticket at some moment of each hour."""
-    seen: dict[str, set[int]] = {}
-    for c, spans in busy.items():
-        for s, e in spans:
-            h0 = int((s - day_start) // 3600)
-            h1 = int((max(s, e - 1e-6) - day_start) // 3600)
-            for h in range(h0, h1 + 1):
-                seen.setdefault(f"{h + day_starts_at:02d}", set()).add(c)
-    return {h: len(seen[h]) for h in sorted(seen)}
+    return usage.figures(as_rows(events), tickets, day_start, day_starts_at, now)
 
 
 def ticket_times(events: Iterable) -> dict[str, tuple[float | None, float | None]]:
