@@ -223,20 +223,15 @@ def to_json(name: str, payload: Any, audience: str) -> dict:
     etype = get(name)
     if audience == PUBLIC and etype.audience != PUBLIC:
         raise UnknownEvent(f"{name!r} is not for the public lobby")
-    if isinstance(payload, Logged):
-        return payload.to_json()
+    if audience != PUBLIC or not isinstance(payload, Shape):
+        return payload.to_json() if isinstance(payload, Shape) else payload
     out = {}
-    for f in dataclasses.fields(payload):
-        value = getattr(payload, f.name)
-        if audience == PUBLIC and hasattr(value, "public"):
-            value = value.public()
-        elif audience == PUBLIC and isinstance(value, list):
-            value = [v.public() if hasattr(v, "public") else v for v in value]
-        out[f.name] = value.to_json() if hasattr(value, "to_json") else _plain(value)
+    for key, value in payload.to_fields():
+        if isinstance(value, list):
+            value = [v.public().to_json() if hasattr(v, "public") else v for v in value]
+        elif hasattr(value, "public"):
+            value = value.public().to_json()
+        elif isinstance(value, Shape):
+            value = value.to_json()
+        out[key] = value
     return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [v.to_json() if hasattr(v, "to_json") else v for v in value]
-    return value

@@ -13,6 +13,8 @@ printer layout, Jinja templates and tests can treat a shape and its JSON alike.
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,12 @@ from . import states
 COUNTER_STATUSES = ("open", "paused", "closed")
 
 
+SCALARS = (str, int, bool, float, type(None))
+
+
 def _json(value: Any) -> Any:
+    if type(value) in SCALARS:
+        return value
     if isinstance(value, Shape):
         return value.to_json()
     if isinstance(value, list | tuple):
@@ -31,6 +38,26 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _is_scalar(tp: Any) -> bool:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return all(_is_scalar(a) for a in typing.get_args(tp))
+    return tp in SCALARS
+
+
+_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(field name, needs converting) per field, worked out once per shape: to_json runs
+    for every ticket of every message, so it must not walk the fields each time."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        plan = tuple((f.name, not _is_scalar(hints[f.name])) for f in dataclasses.fields(cls))
+        _PLANS[cls] = plan
+    return plan
+
+
 class Shape:
     """Base of every shape: one JSON form, and read access by JSON key."""
 
@@ -38,7 +65,14 @@ class Shape:
 
     def to_json(self) -> dict:
         """The shape as JSON-ready data (nested shapes included), in field order."""
-        return {f.name: _json(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {
+            name: _json(getattr(self, name)) if deep else getattr(self, name)
+            for name, deep in _plan(type(self))
+        }
+
+    def to_fields(self) -> list[tuple[str, Any]]:
+        """(name, value) of each field, unconverted."""
+        return [(name, getattr(self, name)) for name, _ in _plan(type(self))]
 
     def __getitem__(self, key: str) -> Any:
         try:
