@@ -130,6 +130,12 @@ class DisplayLost:
     last_seen: str | None = None
 
 
+@dataclass(frozen=True)
+class Overridden:
+    action: str = ""
+    signed_in: int | None = None  # the counter the supervisor was signed in at, if any
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -198,6 +204,9 @@ PRINT_FAILED = _register("print_failed", PrintFailed, STAFF, True, alert=True, h
 REPRINT_REQUESTED = _register("reprint_requested", NoData, STAFF, True, hub=True)
 VOICE_GAP = _register("voice_gap", VoiceGap, STAFF, True, alert=True, hub=True)
 DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, hub=True)
+COUNTER_SIGNED_IN = _register("counter_signed_in", NoData, INTERNAL, True, hub=True)
+# A supervisor acting on a counter they are not signed in at (least privilege, logged).
+COUNTER_OVERRIDDEN = _register("counter_overridden", Overridden, STAFF, True, hub=True)
 # Messages after a commit.
 TICKET_ISSUED = _register("ticket_issued", TicketIssued, PUBLIC, False)
 TICKET_CALLED = _register("ticket_called", TicketCalled, PUBLIC, False)

@@ -129,6 +129,27 @@ def m002_waiting_line(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_devices(db: Database) -> None:
+    """Enrolled devices (token stored hashed) and the counter each clerk signed in at."""
+    db.executescript(
+        """
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('kiosk', 'display', 'tablet')),
+            counter INTEGER, token_hash TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL, revoked_at REAL
+        );
+        -- A name is unique among enrolled devices; a revoked one may be enrolled again.
+        CREATE UNIQUE INDEX devices_name ON devices (name) WHERE revoked_at IS NULL;
+        CREATE TABLE sign_ins (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            counter INTEGER NOT NULL, at REAL NOT NULL
+        );
+        """
+    )
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)

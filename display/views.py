@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from display.presence import clean_name
-from server.kernel import ext, require
+from server.kernel import current_device, ext, require
 
 bp = Blueprint(
     "display",
@@ -53,7 +53,10 @@ def page_config(settings, name: str | None) -> dict:
 @bp.get("/")
 def page():
     settings = ext().settings
+    device = current_device()
     name = clean_name(request.args.get("name"))
+    if name is None and device is not None and device.kind == "display":
+        name = device.name  # an enrolled TV shows its own filter with no ?name=
     return render_template(
         "display/display.html", office=settings["office"], config=page_config(settings, name)
     )

@@ -13,7 +13,7 @@ from core.errors import BadRequest, NotFound
 from core.model import DAYS
 from core.timeutil import hours_text
 from server.i18n import t
-from server.kernel import ext
+from server.kernel import current_device, ext
 
 bp = Blueprint(
     "kiosk",
@@ -69,8 +69,11 @@ def _services(e) -> list[dict]:
 def kiosk():
     e = ext()
     office, k = e.settings["office"], e.settings["kiosk"]
+    device = current_device()
     kiosk_id = request.args.get("kiosk", k["id"])
-    if not KIOSK_ID.fullmatch(kiosk_id):
+    if device is not None and device.kind == "kiosk":
+        kiosk_id = device.name  # what the server records for its tickets anyway
+    elif not KIOSK_ID.fullmatch(kiosk_id):
         raise BadRequest("'kiosk' must be 1-64 letters, digits, '.', '_' or '-'.", "invalid_kiosk")
     lang = _lang(office["language"])
     data = {

@@ -20,7 +20,7 @@ from flask_login import current_user
 from core import states
 from core.errors import BadRequest, NotFound
 from server.i18n import t
-from server.kernel import ext, require
+from server.kernel import WrongCounter, current_device, ext, require, require_any
 
 from . import exports, live, log, summary
 
@@ -188,9 +188,12 @@ def api_staffing():
 
 
 @bp.get("/api/counters/<int:number>/rating-ticket")
-@require("clerk")
+@require_any("clerk", devices=("tablet",))
 def api_rating_ticket(number: int):
     """The counter's last finished, still unrated ticket of the last RATE_WINDOW_S seconds."""
+    tablet = current_device()
+    if tablet is not None and tablet.counter != number:
+        raise WrongCounter(f"This tablet is enrolled at counter {tablet.counter}.")
     if office().counter(number) is None:
         raise NotFound(f"No counter {number}.", "unknown_counter")
     t = now()
@@ -281,8 +284,28 @@ def supervisor_print():
     ), (400 if error else 200)
 
 
+def tablet_or(role: str):
+    """Page decorator: the rating tablet enrolled at this counter, or staff of `role`."""
+
+    def deco(view):
+        staff_view = page(role)(view)
+
+        @functools.wraps(view)
+        def wrapped(number: int):
+            tablet = current_device()
+            if tablet is None or tablet.kind != "tablet":
+                return staff_view(number=number)
+            if tablet.counter != number:
+                return render_template("reports/forbidden.html", office=office(), role=role), 403
+            return view(number=number)
+
+        return wrapped
+
+    return deco
+
+
 @bp.get("/rate/<int:number>")
-@page("clerk")
+@tablet_or("clerk")
 def rate(number: int):
     c = office().counter(number)
     if c is None:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from core import events
 from core.errors import BadRequest
 from core.shapes import Ticket
 
-from .kernel import body, clerk_name, ext, require
+from .kernel import (
+    Forbidden,
+    WrongCounter,
+    at_own_counter,
+    body,
+    clerk_name,
+    current_actor,
+    current_device,
+    ext,
+    require,
+    require_any,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -50,6 +62,7 @@ def services():
 
 
 @bp.post("/tickets")
+@require_any("clerk", devices=("kiosk",), local=True)
 def issue_ticket():
     data = body()
     key = request.headers.get("Idempotency-Key")
@@ -58,10 +71,12 @@ def issue_ticket():
         raise BadRequest(f"Unknown field {sorted(unknown)[0]!r}.", "unknown_field")
     if "service" not in data:
         raise BadRequest("'service' is required.", "missing_service")
+    device = current_device()
     ticket, created = ext().queue.issue(
         data["service"],
         priority=data.get("priority", False),
-        kiosk=data.get("kiosk"),
+        # An enrolled kiosk is who it is enrolled as, whatever its body says.
+        kiosk=device.name if device is not None else data.get("kiosk"),
         idempotency_key=key,
     )
     return jsonify({"ticket": absolute(ticket)}), 201 if created else 200
@@ -80,8 +95,24 @@ def feedback(ticket_id: str):
     rating = data["rating"]
     if isinstance(rating, float) and rating.is_integer() and 1 <= rating <= 4:
         rating = int(rating)  # JSON does not tell 4 from 4.0
+    try:
+        device = current_device()
+    except Forbidden:  # a page without its CSRF header rates as anyone holding the id does
+        device = None
+    if device is not None:
+        _tablet_may_rate(device, ticket_id)
     ticket = ext().queue.feedback(ticket_id, rating)
     return jsonify({"ticket": absolute(ticket)}), 201
+
+
+def _tablet_may_rate(device, ticket_id: str) -> None:
+    """A device rates only as a tablet, and only tickets finished at its own counter."""
+    if device.kind != "tablet":
+        raise Forbidden("Only a rating tablet (or the citizen) may rate a ticket.")
+    if not isinstance(ticket_id, str) or len(ticket_id) > 64:
+        return  # the service answers the same 404 as for any unknown id
+    if ext().queue.line.ticket(ticket_id)["counter"] != device.counter:
+        raise WrongCounter(f"This tablet rates tickets of counter {device.counter} only.")
 
 
 @bp.get("/queue")
@@ -96,8 +127,22 @@ def counters():
     return jsonify({"counters": [c.to_json() for c in ext().queue.line.counters()]})
 
 
+@bp.post("/counters/<int:number>/sign-in")
+@require("clerk")
+def sign_in(number: int):
+    """The clerk sits at counter `number`: from now on they act on it (and on no other)."""
+    body()
+    e = ext()
+    e.queue.line.counter(number)  # 404 for an unknown counter
+    actor = current_actor()
+    e.sign_ins.sign_in(actor.id, number)
+    e.queue.record(events.COUNTER_SIGNED_IN, counter=number, clerk=actor.name)
+    return jsonify({"counter": number, "clerk": actor.name})
+
+
 @bp.post("/counters/<int:number>/next")
 @require("clerk")
+@at_own_counter
 def call_next(number: int):
     data = body()
     expect = data["current"] if "current" in data else ...
@@ -117,30 +162,35 @@ def _counter_action(number: int, method: str):
 
 @bp.post("/counters/<int:number>/recall")
 @require("clerk")
+@at_own_counter
 def recall(number: int):
     return _counter_action(number, "recall")
 
 
 @bp.post("/counters/<int:number>/start")
 @require("clerk")
+@at_own_counter
 def start(number: int):
     return _counter_action(number, "start")
 
 
 @bp.post("/counters/<int:number>/finish")
 @require("clerk")
+@at_own_counter
 def finish(number: int):
     return _counter_action(number, "finish")
 
 
 @bp.post("/counters/<int:number>/no-show")
 @require("clerk")
+@at_own_counter
 def no_show(number: int):
     return _counter_action(number, "no_show")
 
 
 @bp.post("/counters/<int:number>/transfer")
 @require("clerk")
+@at_own_counter
 def transfer(number: int):
     data = body()
     if "service" not in data:
@@ -151,6 +201,7 @@ def transfer(number: int):
 
 @bp.post("/counters/<int:number>/pause")
 @require("clerk")
+@at_own_counter
 def pause(number: int):
     body()
     return jsonify({"counter": ext().queue.pause(number, clerk=clerk_name()).to_json()})
@@ -158,6 +209,7 @@ def pause(number: int):
 
 @bp.post("/counters/<int:number>/resume")
 @require("clerk")
+@at_own_counter
 def resume(number: int):
     body()
     return jsonify({"counter": ext().queue.resume(number, clerk=clerk_name()).to_json()})

@@ -16,6 +16,7 @@ from flask import Flask
 import kiosk
 import printer
 import reports
+from core.devices import Devices, SignIns
 from core.service import QueueService
 from core.store import Store
 from core.users import Users
@@ -23,7 +24,7 @@ from counter import bp as counter_bp
 from display import bp as display_bp
 from voice import views as voice_views
 
-from . import api, auth, backup, cli, errors, i18n, openapi, security, sockets, views
+from . import api, auth, backup, cli, enrol, errors, i18n, openapi, security, sockets, views
 from . import settings as settings_mod
 from .kernel import Onestop
 
@@ -77,8 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base}/t/{i}",
                          recent_calls=site["display"]["recent_calls"])  # fmt: skip
     ext = Onestop(
-        settings=site, store=store, queue=queue, users=Users(store), data_dir=data_dir, clock=clock
-    )
+        settings=site, store=store, queue=queue, users=Users(store), data_dir=data_dir, clock=clock,
+        enrolled=Devices(store, clock), sign_ins=SignIns(store, clock),
+    )  # fmt: skip
     app.extensions["onestop"] = ext
 
     i18n.init_app(app)  # one string catalogue
@@ -87,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     sockets.init_app(app, ext)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(enrol.bp)
     app.register_blueprint(counter_bp)
     app.register_blueprint(display_bp)
     cli.init_app(app)

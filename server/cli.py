@@ -1,4 +1,5 @@
-"""`flask` commands: init, user, day. Other packages add theirs in their own modules."""
+"""`flask` commands: init, user, device, config, day. Other packages add theirs in their own
+modules."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from core.devices import KINDS
 from core.errors import QueueError
+from core.timeutil import iso
 from core.users import ROLES
 
 from . import settings as settings_mod
@@ -87,6 +90,52 @@ def user_list():
         click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'disabled'}")
 
 
+@click.group("device", cls=AppGroup)
+def device():
+    """Enrol kiosks, lobby displays and rating tablets."""
+
+
+@device.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(KINDS), required=True)
+@click.option("--counter", type=int, help="A tablet's counter number.")
+def device_add(name, kind, counter):
+    """Enrol a device; print its token (shown once) as the last line of output."""
+    e = ext()
+    try:
+        if counter is not None:
+            e.queue.line.counter(counter)
+        row, token = e.enrolled.add(name, kind, counter)
+    except QueueError as err:
+        _fail(err)
+    where = f" at counter {counter}" if counter is not None else ""
+    click.echo(f"Enrolled {row['name']} ({kind}{where}). On its browser, open once:")
+    click.echo(f"  {e.settings['office']['public_url'].rstrip('/')}/devices/enrol?token=<token>")
+    click.echo("Token (shown once):")
+    click.echo(token)
+
+
+@device.command("list")
+def device_list():
+    """List enrolled and revoked devices."""
+    tz = ext().settings.office.tz
+    for d in ext().enrolled.list():
+        counter = "" if d["counter"] is None else str(d["counter"])
+        state = f"revoked {iso(d['revoked_at'], tz)}" if d["revoked_at"] else "enrolled"
+        click.echo(f"{d['name']}\t{d['kind']}\t{counter}\t{iso(d['created_at'], tz)}\t{state}")
+
+
+@device.command("revoke")
+@click.argument("name")
+def device_revoke(name):
+    """Revoke a device's token at once (its browser is no longer enrolled)."""
+    try:
+        ext().enrolled.revoke(name)
+    except QueueError as err:
+        _fail(err)
+    click.echo(f"Revoked {name}.")
+
+
 @click.group("config", cls=AppGroup)
 def config():
     """The office configuration."""
@@ -124,5 +173,5 @@ def day_close(date_):
 
 
 def init_app(app: Flask) -> None:
-    for command in (init, user, config, day):
+    for command in (init, user, device, config, day):
         app.cli.add_command(command)

@@ -43,9 +43,16 @@ def json_body(schema: dict, required: bool = False) -> dict:
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
-BAD = {"400": error("Malformed body or invalid value."), "413": error("Body too large.")}
-AUTH = {"401": error("No credentials, or a revoked token."), "403": error("Role too low, or CSRF.")}
+BAD = {"400": error("Malformed body or invalid value."), "413": error("Body too large."),
+       "415": error("A body that is not application/json.")}  # fmt: skip
+AUTH = {
+    "401": error("No credentials, or a revoked token."),
+    "403": error("Role too low, CSRF, or wrong_counter (not the counter signed in at)."),
+}
 CLERK = [{"bearer": []}, {"session": [], "csrf": []}]
+# An enrolled kiosk (its token, or its browser's cookie and header), staff, or the server
+# machine itself with no credentials ({}).
+KIOSK = [{"bearer": []}, {"device": [], "device_header": []}, {"session": [], "csrf": []}, {}]
 PUBLIC: list = []
 PRINT = {
     "type": "object",
@@ -151,7 +158,8 @@ SPEC: dict = {
         }},
         "/api/tickets": {
             "post": {
-                "summary": "Take a ticket (kiosk).", "tags": ["tickets"], "security": PUBLIC,
+                "summary": "Take a ticket (an enrolled kiosk, staff, or the server machine).",
+                "tags": ["tickets"], "security": KIOSK,
                 "parameters": [{
                     "name": "Idempotency-Key", "in": "header", "required": False,
                     "schema": {"type": "string", "minLength": 1, "maxLength": 128},
@@ -169,7 +177,7 @@ SPEC: dict = {
                     "201": answer("Issued.", TICKET["content"]["application/json"]["schema"]),
                     "200": answer("Issued earlier with this Idempotency-Key.",
                                   TICKET["content"]["application/json"]["schema"]),
-                    **BAD,
+                    **BAD, **AUTH,
                     "404": error("Unknown procedure."),
                     "409": error("service_closed outside its hours, or numbers_exhausted."),
                 },
@@ -212,6 +220,8 @@ SPEC: dict = {
             }, required=True),
             "responses": {
                 "201": TICKET, **BAD, "404": error("No such ticket."),
+                "403": error("A device other than a tablet, or wrong_counter: a tablet rates "
+                             "only tickets finished at its own counter."),
                 "409": error("not_finished or already_rated."),
             },
         }},
@@ -222,6 +232,14 @@ SPEC: dict = {
                 "type": "object", "required": ["counters"],
                 "properties": {"counters": {"type": "array", "items": ref("Counter")}}}),
                 **AUTH},
+        }},
+        "/api/counters/{number}/sign-in": {"post": {
+            **counter_action("Sign in at this counter: the clerk acts on it, and on no other.",
+                             "")["post"],
+            "responses": {"200": answer("Signed in.", {
+                "type": "object", "required": ["counter", "clerk"],
+                "properties": {"counter": {"type": "integer"}, "clerk": {"type": "string"}}}),
+                **BAD, **AUTH, "404": error("No such counter.")},
         }},
         "/api/counters/{number}/next": {"post": {
             **counter_action("Finish the current ticket and call the next.", "")["post"],
@@ -279,7 +297,7 @@ SPEC: dict = {
         }},
         "/api/counters/{number}/rating-ticket": {"get": {
             "summary": "The counter's ticket just finished and not yet rated (rating tablet).",
-            "tags": ["counters"], "security": CLERK,
+            "tags": ["counters"], "security": CLERK + [{"device": []}],
             "parameters": [ref_param("CounterNumber")],
             "responses": {"200": answer("The ticket or null.", {
                 "type": "object", "required": ["ticket"],
@@ -325,6 +343,10 @@ SPEC: dict = {
                        "description": "`flask user token NAME` prints one."},
             "session": {"type": "apiKey", "in": "cookie", "name": "session",
                         "description": "A logged-in browser (POST /login)."},
+            "device": {"type": "apiKey", "in": "cookie", "name": "onestop_device",
+                       "description": "An enrolled browser (GET /devices/enrol?token=...)."},
+            "device_header": {"type": "apiKey", "in": "header", "name": "X-Onestop-Device",
+                              "description": "With the device cookie, on writes: any value."},
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
                      "description": "With the session: the page's <meta name=csrf-token>."},
         },

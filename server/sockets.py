@@ -19,11 +19,11 @@ from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
 from core import events
-from display.presence import KINDS, Presence, clean_name
+from display.presence import KINDS, Presence
 
 from . import junklog
 from .fanout import Fanout
-from .kernel import User
+from .kernel import Device, User, client_address, cookie_device
 
 socketio = SocketIO()
 log = logging.getLogger("onestop")
@@ -49,6 +49,21 @@ def staff_user(auth) -> User | None:
     else:
         user = None
     return user if user is not None and user.can("clerk") else None
+
+
+def screen_device(auth) -> Device | None:
+    """The enrolled display or kiosk behind a /display socket: the enrolment cookie sent
+    with the handshake, or a device token in `auth` ({"token": ...}) or a Bearer header."""
+    header = request.headers.get("Authorization", "")
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not isinstance(token, str) and header.startswith("Bearer "):
+        token = header[7:].strip()
+    if isinstance(token, str):
+        row = current_app.extensions["onestop"].enrolled.for_token(token)
+        device = Device(row) if row else None
+    else:
+        device = cookie_device()
+    return device if device is not None and device.kind in KINDS else None
 
 
 def report_faults(presence: Presence, queue) -> list[dict]:
@@ -136,11 +151,12 @@ def _lobby(app: Flask, ext, fanout: Fanout, presence: Presence) -> None:
             # so a screen cannot rename itself in presence or ask for snapshots this way.
             return
         screens.add(request.sid)
-        if isinstance(auth, dict) and auth.get("kind") in KINDS:
-            name = clean_name(auth.get("name"))
-            if name:
-                presence.connect(request.sid, auth["kind"], name, request.remote_addr or "?")
-                _presence_changed(presence)
+        # Only an enrolled screen is in presence (and so can be missed): the lobby's
+        # snapshot is public, a name claimed by an anonymous socket is not.
+        device = screen_device(auth)
+        if device is not None:
+            presence.connect(request.sid, device.kind, device.name, client_address() or "?")
+            _presence_changed(presence)
         if not app.testing:
             # Started by the first screen, so CLI commands never run a watcher of their own.
             ensure_watcher()

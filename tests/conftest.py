@@ -46,11 +46,14 @@ def runner(app):
 
 @pytest.fixture
 def auth(onestop):
-    """Authorization headers per role: auth["clerk"], auth["supervisor"], auth["admin"]."""
+    """Authorization headers per role: auth["clerk"] (signed in at counter 1), auth["supervisor"],
+    auth["admin"]."""
     headers = {}
     for role in ("clerk", "supervisor", "admin"):
         onestop.users.add(f"{role}1", role, "secret123")
         headers[role] = {"Authorization": f"Bearer {onestop.users.new_token(f'{role}1')}"}
+    # clerk1 sits at counter 1 (least privilege: a clerk acts only where they signed in).
+    onestop.sign_ins.sign_in(onestop.users.get("clerk1")["id"], 1)
     return headers
 
 

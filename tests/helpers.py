@@ -68,11 +68,22 @@ class Kiosk:
 
 
 class CounterDesk:
+    """A clerk at a counter: signs in at the counter it acts on, as the console does."""
+
     def __init__(self, client, headers):
         self.client = client
         self.headers = headers
+        self.at: int | None = None
+
+    def sign_in(self, number: int):
+        r = self.client.post(f"/api/counters/{number}/sign-in", headers=self.headers)
+        if r.status_code == 200:  # an unknown counter: the action itself answers 404
+            self.at = number
+        return r
 
     def post(self, number: int, action: str, **body):
+        if number != self.at:
+            self.sign_in(number)
         return self.client.post(
             f"/api/counters/{number}/{action}", json=body or None, headers=self.headers
         )

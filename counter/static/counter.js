@@ -43,8 +43,25 @@
     state = null;
     say("", "");
     render();
-    refresh();
+    signIn().then(refresh);
   });
+
+  // The server lets a clerk act only on the counter they signed in at: say where we sit.
+  async function signIn() {
+    const asked = number;
+    try {
+      const r = await fetch(`/api/counters/${asked}/sign-in`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: "",
+      });
+      if (r.status === 401) return toLogin();
+      if (!r.ok) say(`${(await errorOf(r)).message}`, "error");
+    } catch (e) {
+      say(bi("counter.unreachable", { error: e.message }), "error");
+    }
+  }
 
   // A button or badge as the page writes it: "Việt <small>/ English</small> <kbd>P</kbd>".
   function label(node, key, kbd, before) {
@@ -378,7 +395,7 @@
   }
 
   render();
-  refresh();
+  signIn().then(refresh);
   connect();
   setInterval(tick, 1000);
 })();

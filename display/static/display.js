@@ -17,22 +17,12 @@
   const { t, bi } = window.I18n;
   const REPLAY_WINDOW_MS = 120000; // calls missed while offline are still shown if this recent
 
-  const name = cfg.name || deviceName();
   const state = { seq: null, counters: [], waiting: {}, recent: [] };
   const flashQueue = [];
   let flashing = false;
   let clockOffset = 0; // server - local, from the last snapshot
   let staleSnapshotAsks = 0;
 
-  function deviceName() {
-    const key = "onestop.display.name";
-    let n = localStorage.getItem(key);
-    if (!n) {
-      n = "tv-" + Math.random().toString(36).slice(2, 8);
-      localStorage.setItem(key, n);
-    }
-    return n;
-  }
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -232,7 +222,8 @@
     typeof io === "function"
       ? io("/display", {
           transports: ["websocket"],
-          auth: { kind: "display", name: name },
+          // No name claimed here: an enrolled TV is known by its HttpOnly cookie, which the
+          // browser sends with the handshake, so no token lives in this script.
           reconnectionDelay: 500,
           reconnectionDelayMax: 10000,
           randomizationFactor: 0.5,

@@ -167,7 +167,8 @@
     fetch("/api/tickets", {
       method: "POST",
       signal: abort.signal,
-      headers: { "Content-Type": "application/json", "Idempotency-Key": sent.key },
+      // The enrolment cookie goes along by itself; this header shows the write is our own page's.
+      headers: { "Content-Type": "application/json", "Idempotency-Key": sent.key, "X-Onestop-Device": "1" },
       body: JSON.stringify({ service: sent.code, priority: sent.priority, kiosk: data.kiosk }),
     })
       .then(function (r) {
@@ -320,8 +321,8 @@
   setInterval(refresh, 30000); // opening hours change with the clock, not with events
 
   if (window.io) {
+    // An enrolled kiosk is known by its cookie, sent with the handshake: no name to claim.
     var socket = window.io("/display", {
-      auth: { kind: "kiosk", name: data.kiosk },
       transports: ["websocket", "polling"],
     });
     socket.on("connect", function () { setOffline("socket", false); refresh(); });

@@ -162,6 +162,10 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "secure_cookies": Setting(
             bool, False, "Mark login cookies Secure (set when the site is served over HTTPS)."
         ),
+        "behind_proxy": Setting(
+            bool, False, "A reverse proxy on this machine forwards every request: believe its "
+            "X-Real-IP header (only from a loopback peer) for the client's address.",
+        ),
     },
 }  # fmt: skip
 

@@ -153,8 +153,17 @@ def test_reprint_errors(client, auth):
     r = client.post("/api/tickets/nope/reprint", headers=auth["clerk"])
     assert r.status_code == 404
     assert r.get_json()["error"]["code"] == "unknown_ticket"
-    r = client.post("/api/tickets/nope/reprint", headers=auth["clerk"], data="[1,")
+    r = client.post(
+        "/api/tickets/nope/reprint",
+        headers=auth["clerk"],
+        data="[1,",
+        content_type="application/json",
+    )
     assert r.status_code == 400
+    # The same junk without a JSON content type is refused before it is read.
+    r = client.post("/api/tickets/nope/reprint", headers=auth["clerk"], data="[1,")
+    assert r.status_code == 415
+    assert r.get_json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_print_status_of_unknown_ticket_is_404(client):

@@ -212,6 +212,7 @@ def test_live_shows_devices_when_a_tracker_exists(client, auth, onestop):
 def test_exports_never_carry_formulas(client, auth, onestop, clock, kiosk):
     onestop.users.add("=HYPERLINK(1)", "clerk", "secret123")
     evil = {"Authorization": f"Bearer {onestop.users.new_token('=HYPERLINK(1)')}"}
+    onestop.sign_ins.sign_in(onestop.users.get("=HYPERLINK(1)")["id"], 1)
     clock.set("2026-11-30 08:00")
     kiosk.take_ticket("hotich")
     assert client.post("/api/counters/1/next", headers=evil).status_code == 200

@@ -230,6 +230,7 @@ def test_illegal_transition_is_409(kiosk, counter):
 
 def test_session_without_csrf_is_refused(client, onestop, kiosk):
     onestop.users.add("lan", "clerk", "secret123")
+    onestop.sign_ins.sign_in(onestop.users.get("lan")["id"], 1)
     kiosk.take_ticket("hotich")
     page = client.get("/login")
     token = page.get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]

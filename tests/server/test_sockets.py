@@ -8,7 +8,18 @@ from server.sockets import DISPLAY, STAFF, socketio
 from tests.counter.pages import add_user, login
 
 
+def enrolled(app, kind: str, name: str) -> dict:
+    """The socket auth of an enrolled device (enrolled on first use)."""
+    tokens = app.extensions.setdefault("test_device_tokens", {})
+    if name not in tokens:
+        tokens[name] = app.extensions["onestop"].enrolled.add(name, kind)[1]
+    return {"token": tokens[name]}
+
+
 def display(app, client=None, **auth):
+    """A /display socket; `kind` and `name` of a display or kiosk: an enrolled one."""
+    if auth.get("kind") in ("display", "kiosk") and auth.get("name"):
+        auth = enrolled(app, auth["kind"], auth["name"])
     return socketio.test_client(
         app, namespace=DISPLAY, flask_test_client=client or app.test_client(), auth=auth or None
     )
@@ -97,7 +108,7 @@ def test_reconnect_resyncs_to_what_changed_meanwhile(app, onestop, kiosk, counte
     kiosk.take_ticket("hotich")
     called = counter.next(1)
     onestop.queue.drain()
-    s.connect(DISPLAY, auth={"kind": "display", "name": "sanh-chinh"})
+    s.connect(DISPLAY, auth=enrolled(app, "display", "sanh-chinh"))
     snap = events(s, "snapshot")[0]
     assert snap["seq"] == before["seq"] + 2
     assert snap["counters"][0]["ticket"]["number"] == called["number"]
