@@ -204,7 +204,6 @@ PRINT_FAILED = _register("print_failed", PrintFailed, STAFF, True, alert=True, h
 REPRINT_REQUESTED = _register("reprint_requested", NoData, STAFF, True, hub=True)
 VOICE_GAP = _register("voice_gap", VoiceGap, STAFF, True, alert=True, hub=True)
 DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, hub=True)
-COUNTER_SIGNED_IN = _register("counter_signed_in", NoData, INTERNAL, True, hub=True)
 # A supervisor acting on a counter they are not signed in at (least privilege, logged).
 COUNTER_OVERRIDDEN = _register("counter_overridden", Overridden, STAFF, True, hub=True)
 # Messages after a commit.

@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import sync_playwright
 
-from tests.helpers import ROOT, LiveServer
+from tests.helpers import ROOT, LiveServer, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -128,6 +128,7 @@ def test_kiosk_to_counter_to_two_displays_and_back_after_a_restart(server, brows
     server.start()
     second = take(server, "hotich")
     h = {"Authorization": f"Bearer {token}"}
+    sign_in(server.url, h, 1)
     r = requests.post(f"{server.url}/api/counters/1/next", headers=h, timeout=5)
     assert r.json()["ticket"]["number"] == second["number"]
     for tv in tvs:
@@ -153,6 +154,7 @@ def test_calls_that_arrive_together_are_each_shown_in_order(server, browser):
     h = {"Authorization": f"Bearer {token}"}
     called = []
     for counter in (1, 2, 3):  # three clerks, a few ms apart
+        sign_in(server.url, h, counter)
         r = requests.post(f"{server.url}/api/counters/{counter}/next", headers=h, timeout=5)
         called.append([r.json()["ticket"]["number"], counter, False])
     tv.wait_for_function("window.OnestopAnnouncer.said.length === 3")
@@ -201,7 +203,9 @@ def test_a_lost_event_is_noticed_by_its_seq_and_resynced(server, browser):
     tv.wait_for_function("document.getElementById('screen').dataset.seq !== 'null'")
     a, b = take(server, "hotich"), take(server, "datdai")
     h = {"Authorization": f"Bearer {token}"}
+    sign_in(server.url, h, 1)
     requests.post(f"{server.url}/api/counters/1/next", headers=h, timeout=5)
+    sign_in(server.url, h, 3)
     requests.post(f"{server.url}/api/counters/3/next", headers=h, timeout=5)
     tv.wait_for_function("window.OnestopAnnouncer.said.length === 2", timeout=30000)
     assert len(dropped) == 1 and a["number"] in dropped[0]

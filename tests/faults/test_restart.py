@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.faults.tools import DisplayModel, display_client, wait_for
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +32,7 @@ class Desk:
         return r.json()["ticket"]
 
     def act(self, counter: int, action: str) -> requests.Response:
+        sign_in(self.url, self.s.headers, counter)
         r = self.s.post(f"{self.url}/api/counters/{counter}/{action}", timeout=5)
         assert r.status_code in (200, 204), r.text
         if action in ("next", "recall") and r.status_code == 200:

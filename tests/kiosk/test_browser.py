@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from tests.helpers import LiveServer, free_port
+from tests.helpers import LiveServer, free_port, sign_in
 from tests.printer.escpos_bytes import parse
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -203,6 +203,7 @@ def test_status_page_shows_position_and_follows_the_call(server, browser):
         assert phone.text_content("#s-ahead") == "1"
         phone.wait_for_selector("#s-live[data-state=live]")
         headers = {"Authorization": f"Bearer {server.token('canbo1', 'clerk')}"}
+        sign_in(server.url, headers, 1)
         nxt = f"{server.url}/api/counters/1/next"
         assert requests.post(nxt, headers=headers, timeout=5).json()["ticket"]["number"] == "A001"
         phone.wait_for_function("document.getElementById('s-ahead').textContent === '0'")

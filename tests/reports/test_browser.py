@@ -7,6 +7,8 @@ import re
 import pytest
 import requests
 
+from tests.helpers import sign_in
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -111,6 +113,7 @@ def test_rating_tablet_after_finish(page, server):
     t = requests.post(server.url + "/api/tickets", json={"service": "vhxh"}, timeout=10).json()[
         "ticket"
     ]
+    sign_in(server.url, clerk, 4)
     # The simulated day may have left counter 4 on a break.
     assert requests.post(server.url + "/api/counters/4/resume", headers=clerk, timeout=10).ok
     while True:  # counter 4 may hold simulated tickets: call until ours comes up

@@ -18,7 +18,7 @@ import websocket
 from wsproto.frame_protocol import FrameProtocol
 
 from server.fanout import Fanout, text_frame
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, sign_in
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
@@ -101,6 +101,9 @@ def test_every_screen_gets_every_message_in_order_on_either_path(server):
     try:
         assert wait_for(lambda: all(s.got for s in screens))  # each has its snapshot
         token = server.token("fanclerk", "clerk")
+        r = requests.post(f"{server.url}/api/counters/1/sign-in",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+        assert r.status_code == 200
         for i in range(12):
             r = requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
             assert r.status_code == 201
@@ -141,6 +144,7 @@ def test_a_screen_that_stops_reading_holds_up_nobody(server):
     token = server.token("fanclerk", "clerk")
     for i in range(8):
         requests.post(f"{server.url}/api/tickets", json={"service": "khac"}, timeout=5)
+        sign_in(server.url, {"Authorization": f"Bearer {token}"}, (2, 3, 4)[i % 3])
         r = requests.post(f"{server.url}/api/counters/{(2, 3, 4)[i % 3]}/next",
                           headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
         assert r.status_code == 200

@@ -86,6 +86,7 @@ def test_a_lower_role_gets_403_not_a_login_loop(app, users):
 
 def test_session_actions_need_the_csrf_header(client, users, onestop, kiosk):
     kiosk.take_ticket("hotich")
+    onestop.sign_ins.sign_in(onestop.users.get("clerk1")["id"], 1)
     login(client, "clerk1")
     r = client.post("/api/counters/1/next", json={"current": None})
     assert r.status_code == 403

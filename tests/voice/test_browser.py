@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.helpers import ROOT, LiveServer
+from tests.helpers import ROOT, LiveServer, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -80,6 +80,7 @@ def test_three_quick_calls_play_in_order_whole_and_recall_plays_again(server):
         page = open_harness(browser, server)
         called = []
         for counter, action in ((1, "next"), (2, "next"), (4, "next"), (1, "recall")):
+            sign_in(server.url, session.headers, counter)
             r = session.post(f"{server.url}/api/counters/{counter}/{action}", timeout=5)
             assert r.status_code == 200, r.text
             called.append((r.json()["ticket"]["number"], counter))
@@ -133,7 +134,9 @@ def test_blocked_autoplay_shows_tap_to_enable_once_then_plays(server):
         page.wait_for_selector("#onestop-sound-overlay", timeout=5000)
         assert "Chạm để bật âm thanh" in page.inner_text("#onestop-sound-overlay")
         assert "Tap to enable sound" in page.inner_text("#onestop-sound-overlay")
-        r = clerk(server).post(f"{server.url}/api/counters/2/next", timeout=5)
+        session = clerk(server)
+        sign_in(server.url, session.headers, 2)
+        r = session.post(f"{server.url}/api/counters/2/next", timeout=5)
         assert r.status_code == 200
         page.wait_for_function("window.harnessReceived.length === 1", timeout=10000)
         assert page.evaluate("OnestopAnnouncer.log.some(e => e.type === 'chime')") is False
