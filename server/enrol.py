@@ -14,7 +14,7 @@ def home(device: dict) -> str:
     if device["kind"] == "tablet":
         return url_for("reports.rate", number=device["counter"])
     if device["kind"] == "display":
-        return url_for("display.display")
+        return url_for("display.page")
     return url_for("kiosk.kiosk")
 
 
