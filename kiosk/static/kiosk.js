@@ -198,7 +198,10 @@
 
   function showError(err) {
     var msg = err.code === "service_closed" ? t("kiosk.closed_err")
-      : err.code === "numbers_exhausted" ? t("kiosk.exhausted") : t("kiosk.failed");
+      : err.code === "numbers_exhausted" ? t("kiosk.exhausted")
+      // 401/403: this browser is neither enrolled nor the server machine itself.
+      : err.code === "unauthorized" || err.code === "forbidden" || err.code === "csrf_failed" ? t("kiosk.not_enrolled")
+      : t("kiosk.failed");
     $("e-text").textContent = msg;
     show("error");
     refresh();
