@@ -246,6 +246,8 @@ def test_a_supervisors_override_is_logged(client, auth, kiosk, onestop):
         (2, "supervisor1", {"action": "next", "signed_in": None}),
         (2, "supervisor1", {"action": "pause", "signed_in": None}),
     ]
+    r = client.post("/api/counters/3/recall", headers=auth["supervisor"])  # nothing called there
+    assert r.status_code == 409  # refused: nothing changed, no override logged
     client.post("/api/counters/2/sign-in", headers=auth["supervisor"])
     assert client.post("/api/counters/2/resume", headers=auth["supervisor"]).status_code == 200
     count = "SELECT COUNT(*) FROM events WHERE type = 'counter_overridden'"
