@@ -1,6 +1,7 @@
 """Which lobby displays and kiosks are connected, since when, and which vanished.
 
-Devices identify themselves when their socket connects (`auth: {kind, name}`). One device
+Only enrolled devices are listed (server/sockets.py knows them by the enrolment cookie or
+token their socket connects with; a name a socket merely claims is ignored). One device
 may hold several sockets (two tabs, a reconnect racing the old socket's close); it counts
 as connected while any is open. A display gone for `grace_s` seconds while the office is
 open is a fault; supervisors see it and it is written to the event log once.
