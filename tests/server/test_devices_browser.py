@@ -1,6 +1,9 @@
-"""Real Chromium: a kiosk and a TV enrolled once stay enrolled across reboots of both ends."""
+"""Real Chromium as enrolled devices: a kiosk across reboots of both ends, a TV in presence,
+a rating tablet with no clerk session."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 import requests
@@ -80,3 +83,33 @@ def test_only_the_enrolled_tv_is_in_presence(server, tmp_path):
         assert shown == [("display", "tv-sanh", "10.0.0.9", True)]
         tv.close()
         stranger.close()
+
+
+def test_the_enrolled_tablet_rates_its_counter_without_a_clerk_session(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import sign_in
+
+    token = server.flask("device", "add", "tab-2", "--kind", "tablet", "--counter", "2")
+    clerk = {"Authorization": f"Bearer {server.token('lan', 'clerk')}"}
+    sign_in(server.url, clerk, 2)
+    with sync_playwright() as pw:
+        ctx, tablet = boot(pw, tmp_path / "tablet-profile")
+        tablet.goto(f"{server.url}/devices/enrol?token={token.splitlines()[-1]}")
+        assert tablet.url == f"{server.url}/rate/2"
+        tablet.wait_for_selector("#rate[data-screen=idle]")
+        t = requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
+        tid = t.json()["ticket"]["id"]
+        for action in ("next", "finish"):
+            r = requests.post(f"{server.url}/api/counters/2/{action}", headers=clerk, timeout=5)
+            assert r.status_code == 200
+        tablet.wait_for_selector("#ask:not([hidden])")
+        tablet.click("button.face[data-rating='4']")
+        tablet.wait_for_selector("#thanks:not([hidden])")  # shown before the answer comes
+        url = f"{server.url}/api/tickets/{tid}"
+        deadline = time.monotonic() + 10
+        while requests.get(url, timeout=5).json()["ticket"]["rating"] is None:
+            assert time.monotonic() < deadline, "the tablet's rating never arrived"
+            time.sleep(0.1)
+        ctx.close()
+    assert requests.get(url, timeout=5).json()["ticket"]["rating"] == 4
