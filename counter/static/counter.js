@@ -58,6 +58,7 @@
       });
       if (r.status === 401) return toLogin();
       if (!r.ok) say(`${(await errorOf(r)).message}`, "error");
+      else await r.text(); // read to the end, so the request is over
     } catch (e) {
       say(bi("counter.unreachable", { error: e.message }), "error");
     }
