@@ -133,6 +133,8 @@ def clerk(url, token, counter, stop, sent, http_ms, empty) -> None:
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
     headers = {"Authorization": f"Bearer {token}", "Content-Length": "0"}
     path = f"/api/counters/{counter}/next"
+    conn.request("POST", f"/api/counters/{counter}/sign-in", headers=headers)
+    conn.getresponse().read()  # a clerk acts only at the counter they signed in at
     rnd = random.Random(counter)
     while not stop.is_set():
         t0 = time.perf_counter()

@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+import requests
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.helpers import ROOT, LiveServer  # noqa: E402
 
@@ -90,7 +92,10 @@ def one_run(seconds, clients):
         config.write_text(re.sub(r'(prefix = "[A-Z]+")', r"\1\nrange_end = 9999", site), "utf-8")
         server = LiveServer(Path(tmp) / "data", config=config).start()
         try:
-            token = server.token("bench", "clerk")
+            tokens = [server.token(f"bench{i}", "clerk") for i in range(1, 5)]
+            for i, token in enumerate(tokens):  # one clerk per counter, signed in there
+                requests.post(f"{server.url}/api/counters/{i + 1}/sign-in",
+                              headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
 
             def issue(i, n):
                 body = json.dumps({"service": SERVICES[(i + n) % len(SERVICES)]})
@@ -116,9 +121,8 @@ def one_run(seconds, clients):
                 "stored": stored,
             }
 
-            auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
             def call(i, n):
+                auth = {"Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"}
                 return "POST", f"/api/counters/{i + 1}/next", "", auth
 
             lat2, res2, wall2 = hammer(server.port, min(seconds, 10), 4, call)

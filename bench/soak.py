@@ -44,9 +44,11 @@ COUNTERS = (1, 2, 3, 4)
 class BusyDay:
     """Kiosk and counter threads driving the server until stop(); records every unexpected answer."""
 
-    def __init__(self, url: str, token: str, kiosks: int = 3, seed: int = 1, pace: float = 1.0):
+    def __init__(
+        self, url: str, tokens: dict[int, str], kiosks: int = 3, seed: int = 1, pace: float = 1.0
+    ):
         self.url = url
-        self.token = token
+        self.tokens = tokens  # one clerk per counter: a clerk acts only where signed in
         self.pace = pace  # 1.0: about 30 tickets/s in all; smaller is faster
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
@@ -83,7 +85,8 @@ class BusyDay:
     def _counter(self, rng: random.Random, n: int) -> None:
         base = f"{self.url}/api/counters/{n}"
         with requests.Session() as s:
-            s.headers["Authorization"] = f"Bearer {self.token}"
+            s.headers["Authorization"] = f"Bearer {self.tokens[n]}"
+            self._note("sign_in", s.post(base + "/sign-in", timeout=10), (200,))
             while not self.stop_event.is_set():
                 r = s.post(base + "/next", json={"current": None}, timeout=10)
                 if not self._note("next", r, (200, 204)) or r.status_code == 204:
@@ -147,12 +150,12 @@ def run_soak(
     server: LiveServer, seconds: float, sample_every: float = 1.0, log=print, pace: float = 1.0
 ) -> dict:
     """Drive a busy day for `seconds`; return samples, counts, errors and the display check."""
-    token = server.token("soak-clerk", "clerk")
+    tokens = {n: server.token(f"soak-clerk-{n}", "clerk") for n in COUNTERS}
     pid = worker_pid(server.proc.pid)
     idle = proc_figures(pid)
     model = DisplayModel()
     screen = display_client(server.url, model)
-    day = BusyDay(server.url, token, pace=pace).start()
+    day = BusyDay(server.url, tokens, pace=pace).start()
     samples = []
     t0 = time.monotonic()
     try:

@@ -62,6 +62,7 @@ def latency_run(tmp: Path, config: Path, calls: int) -> tuple[list[float], list[
     try:
         clerk = requests.Session()
         clerk.headers["Authorization"] = "Bearer " + server.token("bench", "clerk")
+        assert clerk.post(f"{server.url}/api/counters/1/sign-in", timeout=5).ok
         event_to_sound, click_to_sound = [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS,
