@@ -33,10 +33,16 @@ def fill_queue(url: str, token: str) -> None:
         for i in range(n):
             body = {"service": service, "priority": i == 4, "kiosk": "kiosk-1"}
             requests.post(f"{url}/api/tickets", json=body, timeout=5).raise_for_status()
+
+    def at(counter: int, action: str) -> None:
+        # One clerk plays every counter: it signs in at each before acting there.
+        requests.post(f"{url}/api/counters/{counter}/sign-in", headers=h, timeout=5)
+        requests.post(f"{url}/api/counters/{counter}/{action}", headers=h, timeout=5)
+
     for counter in (1, 2, 3, 4, 1, 2, 3, 1, 2, 4):
-        requests.post(f"{url}/api/counters/{counter}/next", headers=h, timeout=5)
-    requests.post(f"{url}/api/counters/1/start", headers=h, timeout=5)
-    requests.post(f"{url}/api/counters/4/pause", headers=h, timeout=5)
+        at(counter, "next")
+    at(1, "start")
+    at(4, "pause")
 
 
 def main(out: Path) -> None:

@@ -141,6 +141,7 @@ def main() -> None:
                 phone.screenshot(path=str(out / "status-waiting.png"))
                 token = server.token("screenshots", "clerk")
                 headers = {"Authorization": f"Bearer {token}"}
+                requests.post(f"{server.url}/api/counters/1/sign-in", headers=headers)
                 # Counter 1 calls until it reaches our ticket.
                 for _ in range(10):
                     r = requests.post(f"{server.url}/api/counters/1/next", headers=headers)
