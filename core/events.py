@@ -130,6 +130,13 @@ class DisplayLost:
     last_seen: str | None = None
 
 
+@dataclass(frozen=True)
+class ClockStepped:
+    step_s: float = 0.0  # signed: + the clock was behind and jumped forward
+    old_wall: str | None = None  # what the wall clock would have said without the step
+    new_wall: str | None = None
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -198,6 +205,8 @@ PRINT_FAILED = _register("print_failed", PrintFailed, STAFF, True, alert=True, h
 REPRINT_REQUESTED = _register("reprint_requested", NoData, STAFF, True, hub=True)
 VOICE_GAP = _register("voice_gap", VoiceGap, STAFF, True, alert=True, hub=True)
 DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, hub=True)
+# The wall clock jumped (NTP after a stale boot): shown to staff, changes no ticket.
+CLOCK_STEPPED = _register("clock_stepped", ClockStepped, STAFF, True, alert=True, hub=True)
 # Messages after a commit.
 TICKET_ISSUED = _register("ticket_issued", TicketIssued, PUBLIC, False)
 TICKET_CALLED = _register("ticket_called", TicketCalled, PUBLIC, False)

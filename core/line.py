@@ -2,7 +2,7 @@
 
 One definition of "waiting", shared by the service, the clerk's console and the
 supervisor's live page: the `waiting_counts` table kept by triggers (store.m002) and the
-index `tickets_line` in call order (core/policy.py). Reads never write; the service makes
+index `tickets_line` in call order (core/policy.py, store.m004). Reads never write; the service makes
 sure the office day has rolled before a read (`before_read`).
 """
 
@@ -86,8 +86,9 @@ class Line:
         return n
 
     def _recent_service_s(self, conn, service: str) -> list[float]:
+        # service_s: measured on the never-stepping clock (store.m004); older rows by the wall.
         rows = conn.execute(
-            "SELECT finished_at - COALESCE(started_at, called_at) FROM tickets"
+            "SELECT COALESCE(service_s, finished_at - COALESCE(started_at, called_at)) FROM tickets"
             " WHERE service = ? AND status = 'done' AND finished_at IS NOT NULL"
             " ORDER BY finished_at DESC LIMIT ?",
             (service, RECENT_SERVICE_SAMPLE),
@@ -126,14 +127,14 @@ class Line:
         part = "status = 'waiting' AND service = ? AND head = ? AND priority = ?"
         before = conn.execute(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE {part}"
-            " AND (queued_at, n, number) < (?, ?, ?) LIMIT ?)",
-            (service, head, priority, t["queued_at"], t["n"], t["number"], AHEAD_SCAN),
+            " AND (qseq, n, number) < (?, ?, ?) LIMIT ?)",
+            (service, head, priority, t["qseq"], t["n"], t["number"], AHEAD_SCAN),
         ).fetchone()[0]
         if before == AHEAD_SCAN:  # far back in a long line: count those behind instead
             behind = conn.execute(
                 f"SELECT COUNT(*) FROM tickets WHERE {part}"
-                " AND (queued_at, n, number) >= (?, ?, ?) AND id != ?",
-                (service, head, priority, t["queued_at"], t["n"], t["number"], t["id"]),
+                " AND (qseq, n, number) >= (?, ?, ?) AND id != ?",
+                (service, head, priority, t["qseq"], t["n"], t["number"], t["id"]),
             ).fetchone()[0]
             before = own - int(t["status"] == states.WAITING) - behind  # `t` counts itself
         return ahead + before

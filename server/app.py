@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         settings=site, store=store, queue=queue, users=Users(store), data_dir=data_dir, clock=clock
     )
     app.extensions["onestop"] = ext
+    ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue
     errors.init_app(app)

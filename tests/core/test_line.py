@@ -25,8 +25,8 @@ COUNTERS = [1, 2, 3, 4]
 
 
 def call_order(row) -> tuple:
-    """core.policy.CALL_ORDER, written out again here."""
-    return (-row["head"], -row["priority"], row["queued_at"], row["n"], row["number"])
+    """core.policy.CALL_ORDER, written out again here (the line's sequence, not the clock)."""
+    return (-row["head"], -row["priority"], row["qseq"], row["n"], row["number"])
 
 
 def check_line(q) -> None:
