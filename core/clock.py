@@ -6,8 +6,9 @@ reading; when the two drift apart by more than STEP_THRESHOLD_S between readings
 clock stepped (NTP's slewing moves it by milliseconds, never by minutes). A reading gives
 `now` (the wall time, but never earlier than the newest stored event: the usual stale boot,
 flagged `behind`) and `t`, a time that never steps (the start-up anchor plus monotonic time
-elapsed), stored with every event for durations. The day functions below re-date, rather
-than expire, the tickets a wrong clock dated to a day that has not ended for the citizens.
+elapsed), stored with every event for durations. When the office day changes only because
+the clock stepped, `redate` moves the tickets of this run to the new day instead of expiring
+them: a step never drops a citizen; only a day that ends on the wall clock with no step does.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from . import states
-from .timeutil import iso, office_day
+from .timeutil import iso
 
 STEP_THRESHOLD_S = 120.0
 
@@ -31,7 +32,6 @@ class Step:
     seconds: float
     old_wall: float
     new_wall: float
-    mark: int  # the newest ticket rowid when the step was seen: later ones had the new clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +62,11 @@ class OfficeClock:
         self._offset: float | None = None
         self._anchor: tuple[float, float] | None = None  # (t, mono) at start-up
         self._last_t = float("-inf")
-        self.mark = 0
 
-    def start(self, floor: float | None, t_floor: float | None, mark: int = 0) -> None:
+    def start(self, floor: float | None, t_floor: float | None) -> None:
         """Anchor at start-up on the newest stored wall time and never-stepping time."""
         with self._lock:
             self.floor = floor if floor is not None else float("-inf")
-            self.mark = mark
             wall = self.wall()
             base = max(wall, self.floor, t_floor if t_floor is not None else float("-inf"))
             self._last_t = base
@@ -88,7 +86,7 @@ class OfficeClock:
                 offset = wall - m
                 if self._offset is not None and abs(offset - self._offset) > self.threshold:
                     seconds = offset - self._offset
-                    step = Step(seconds, wall - seconds, wall, self.mark)
+                    step = Step(seconds, wall - seconds, wall)
                     self.steps.append(step)
                     self.pending.append(step)
                 self._offset = offset
@@ -120,36 +118,25 @@ class OfficeClock:
         return out
 
 
-def real_issue_time(issued_at: float, rowid: int, steps: list[Step]) -> float:
-    """When a ticket was really issued: its wall time plus every step seen after it."""
-    return issued_at + sum(s.seconds for s in steps if rowid <= s.mark)
+def redate(conn, today: str, since: int) -> int:
+    """Move to `today` the tickets of earlier days issued in this run (rowid > `since`).
 
-
-def redate(conn, today: str, since: int, steps: list[Step], tz: ZoneInfo, starts: int) -> int:
-    """Move to `today` the tickets of earlier days that a wrong clock dated; count them.
-
-    Only tickets issued in this run (rowid > `since`) whose real issue time, the wall time
-    corrected by the steps seen after it, falls in `today`; they keep their numbers and the
-    day's numbering continues after the highest of them, so no number is handed out twice.
+    Called when the day changed only because the clock stepped: those tickets were dated by
+    a wrong clock, and a citizen holds each. They keep their numbers and today's numbering
+    continues after the highest of them, so no number is handed out twice (the day never
+    moves back, so `today` has no tickets of its own yet). Earlier runs' leftovers expire.
     """
-    rows = conn.execute(
-        "SELECT rowid, id, issued_at FROM tickets WHERE day < ? AND rowid > ?", (today, since)
-    ).fetchall()
-    moved = [
-        r["id"]
-        for r in rows
-        if office_day(real_issue_time(r["issued_at"], r["rowid"], steps), tz, starts) == today
-    ]
-    for ticket_id in moved:
-        conn.execute("UPDATE OR IGNORE tickets SET day = ? WHERE id = ?", (today, ticket_id))
-    if moved:
+    cur = conn.execute(
+        "UPDATE OR IGNORE tickets SET day = ? WHERE day < ? AND rowid > ?", (today, today, since)
+    )
+    if cur.rowcount:
         conn.execute(
             "INSERT INTO sequences (service, day, last)"
             " SELECT origin, day, MAX(n) FROM tickets WHERE day = ? GROUP BY origin"
             " ON CONFLICT (service, day) DO UPDATE SET last = MAX(last, excluded.last)",
             (today,),
         )
-    return len(moved)
+    return cur.rowcount
 
 
 def start_state(conn) -> tuple[float | None, float | None, int, str | None]:

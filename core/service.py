@@ -62,7 +62,7 @@ class QueueService:
         self.bus = Bus(store.lock)
         self.line = Line(store, office, self.clock, status_url, recent_calls, self._tick)
         at, t, self._since, self._day = start_state(store.reader())
-        self.clock_.start(at, t, self._since)
+        self.clock_.start(at, t)
         self.sync_office()
         self.bus.published_seq = self._read_seq(self.store.reader())
 
@@ -116,7 +116,7 @@ class QueueService:
         today = max(self._today(r.now), self._day or "")
         if not (steps or force or today != self._day):
             return
-        tz, starts = self.office.tz, self.office.day_starts_at
+        tz = self.office.tz
         # Its own transaction: if the caller's failed, the day must not stay marked as rolled
         # with yesterday's tickets still waiting. The day never moves back (clock.py).
         with self.store.write() as conn:
@@ -124,7 +124,8 @@ class QueueService:
             for s in steps:
                 self._log(conn, r.now, events.CLOCK_STEPPED, step_s=round(s.seconds, 3),
                           old_wall=iso(s.old_wall, tz), new_wall=iso(s.new_wall, tz))  # fmt: skip
-            redate(conn, today, self._since, self.clock_.steps, tz, starts)
+            if steps and today != self._day:
+                redate(conn, today, self._since)
             self._expire(conn, r.now, "day < ?", today)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('day', ?)"
@@ -229,14 +230,13 @@ class QueueService:
              "status": None}  # not in the table yet: not in waiting_counts either  # fmt: skip
         ahead = self.line.ahead(conn, t)
         estimate = self.line.estimate(conn, svc.code, ahead)
-        cur = conn.execute(
+        conn.execute(
             "INSERT INTO tickets (id, day, service, origin, n, number, status, priority,"
             " kiosk, issued_at, queued_at, estimated_wait_s, idempotency_key, qseq)"
             " VALUES (?,?,?,?,?,?,'waiting',?,?,?,?,?,?,?)",
             (t["id"], day, svc.code, svc.code, n, t["number"], int(priority), kiosk, now, now,
              estimate, idempotency_key, t["qseq"]),
         )  # fmt: skip
-        self.clock_.mark = max(self.clock_.mark, cur.lastrowid)
         row = self.line.row(conn, t["id"])
         self._log(conn, now, events.ISSUED, row, priority=bool(priority), kiosk=kiosk,
                   estimated_wait_s=estimate, ahead=ahead)  # fmt: skip
