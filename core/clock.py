@@ -54,6 +54,7 @@ class OfficeClock:
         self.wall = wall
         # A test's hand-set clock is the truth it models: no monotonic clock to compare with.
         self.mono = mono if mono is not None else (time.monotonic if wall is time.time else None)
+        self.steady = self.mono is not None  # steps can be seen (and a stale boot)
         self.threshold = threshold
         self.floor = float("-inf")
         self.steps: list[Step] = []  # every step seen while running
@@ -66,7 +67,7 @@ class OfficeClock:
     def start(self, floor: float | None, t_floor: float | None) -> None:
         """Anchor at start-up on the newest stored wall time and never-stepping time."""
         with self._lock:
-            self.floor = floor if floor is not None else float("-inf")
+            self.floor = floor if floor is not None and self.steady else float("-inf")
             wall = self.wall()
             base = max(wall, self.floor, t_floor if t_floor is not None else float("-inf"))
             self._last_t = base

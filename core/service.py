@@ -76,6 +76,11 @@ class QueueService:
     def _today(self, now: float) -> str:
         return office_day(now, self.office.tz, self.office.day_starts_at)
 
+    def _day_of(self, now: float) -> str:
+        """The office day in effect: on a real clock it never moves back (a step back)."""
+        today = self._today(now)
+        return max(today, self._day or "") if self.clock_.steady else today
+
     @staticmethod
     def _read_seq(conn) -> int:
         return int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
@@ -105,7 +110,7 @@ class QueueService:
     def _tick(self) -> float:
         """The time now, once a clock step or a new office day has been dealt with (reads too)."""
         r = self.clock_.read()
-        if self.clock_.pending or self._today(r.now) > (self._day or ""):
+        if self.clock_.pending or self._day_of(r.now) != self._day:
             with self.store.lock:
                 self._roll_day(r)
         return r.now
@@ -113,7 +118,7 @@ class QueueService:
     def _roll_day(self, r: Reading, force: bool = False) -> None:
         """Log the steps seen; on a new office day re-date what a wrong clock dated, expire the rest."""
         steps = self.clock_.take_pending()
-        today = max(self._today(r.now), self._day or "")
+        today = self._day_of(r.now)
         if not (steps or force or today != self._day):
             return
         tz = self.office.tz
@@ -432,10 +437,7 @@ class QueueService:
         return view
 
     def record(self, type_: str, ticket_id: str | None = None, **data) -> None:
-        """Log a non-transition event (print_failed, voice_gap, ...) and publish it.
-
-        `type_` must be a logged event of the registry and `data` fit its payload type.
-        """
+        """Log and publish a non-transition event (print_failed, ...) of the registry."""
         with self.bus.changing():
             now = self._tick()
             with self.store.write() as conn:
