@@ -189,3 +189,22 @@ def test_any_interleaving_of_steps_keeps_order_numbers_and_waiting(tmp_path_fact
     finally:
         q.drain()
         store.close()
+
+
+def test_the_days_figures_do_not_grow_by_a_step(tmp_path):
+    from reports import summary
+
+    hall = Hall("2026-12-01 08:00")
+    q, store = service_on(tmp_path, hall, boot_offset=-20 * H)
+    q.issue("hotich")
+    hall.real += 10 * 60
+    hall.step(20 * H)
+    hall.real += 5 * 60
+    q.next(1)
+    hall.real += 7 * 60
+    q.finish(1)
+    report = summary.compute(store.reader(), q.office, "2026-12-01")
+    assert (report["office"]["issued"], report["office"]["served"]) == (1, 1)
+    assert report["office"]["wait_max_s"] == 15 * 60
+    assert report["office"]["service_avg_s"] == 7 * 60
+    assert [h["key"] for h in report["hours"] if h["issued"]] == ["08"]
