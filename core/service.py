@@ -125,9 +125,8 @@ class QueueService:
         # Its own transaction: if the caller's failed, the day must not stay marked as rolled
         # with yesterday's tickets still waiting. The day never moves back (clock.py).
         with self.store.write() as conn:
-            self._day = self._day or today
-            for s in steps:
-                self._log(conn, r.now, events.CLOCK_STEPPED, step_s=round(s.seconds, 3),
+            for s in steps:  # under the day they open: the supervisor's today shows them
+                self._log(conn, r.now, events.CLOCK_STEPPED, day=today, step_s=round(s.seconds, 3),
                           old_wall=iso(s.old_wall, tz), new_wall=iso(s.new_wall, tz))  # fmt: skip
             if steps and today != self._day:
                 redate(conn, today, self._since)
@@ -161,12 +160,12 @@ class QueueService:
 
     def _log(self, conn, now, type_: str, ticket=None, counter=None, clerk=None, **data) -> None:
         """Append one event row; its type and data must fit the registry."""
-        service = data.pop("service", None)
+        service, day = data.pop("service", None), data.pop("day", None) or self._day
         events.check_data(type_, data)  # an unknown type or a stray key fails the test suite
         conn.execute(
             "INSERT INTO events (at, t, day, type, ticket_id, service, counter, clerk, data)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
-            (now, self.clock_.read().t, ticket["day"] if ticket else self._day, type_,
+            (now, self.clock_.read().t, ticket["day"] if ticket else day, type_,
              ticket["id"] if ticket else None, ticket["service"] if ticket else service,
              counter, clerk, json.dumps(data, ensure_ascii=False) if data else None),
         )  # fmt: skip

@@ -55,8 +55,9 @@ def test_stale_boot_20_hours_behind_keeps_the_tickets_when_ntp_corrects(tmp_path
         now = q.line.ticket(t["id"])
         assert (now["status"], now["number"], now["day"]) == ("waiting", t["number"], "2026-12-01")
     assert [q.next(1)["number"] for _ in range(4)] == ["A001", "A002", "A003", "A004"]
-    steps = store.reader().execute("SELECT data FROM events WHERE type = 'clock_stepped'")
-    assert [r[0] for r in steps][0].startswith('{"step_s": 72000')
+    steps = store.reader().execute("SELECT day, data FROM events WHERE type = 'clock_stepped'")
+    [(day, data)] = steps.fetchall()
+    assert day == "2026-12-01" and data.startswith('{"step_s": 72000')  # today's alerts
     health = q.clock_.health(TZ)
     assert health["status"] == "degraded" and health["steps"][0]["step_s"] == 72000
 
