@@ -2,7 +2,7 @@
 
 A Raspberry Pi has no battery clock: it boots with the time fake-hwclock saved (or older) and
 NTP steps it later. `OfficeClock` compares the wall clock with `time.monotonic()` at every
-reading; when the two drift apart by more than STEP_THRESHOLD_S between readings, the wall
+reading (core/clock.steady_clock); when the two drift apart by more than STEP_THRESHOLD_S between readings, the wall
 clock stepped (NTP's slewing moves it by milliseconds, never by minutes). A reading gives
 `now` (the wall time, but never earlier than the newest stored event: the usual stale boot,
 flagged `behind`) and `t`, a time that never steps (the start-up anchor plus monotonic time
@@ -23,6 +23,26 @@ from . import states
 from .timeutil import iso
 
 STEP_THRESHOLD_S = 120.0
+UPTIME = "/proc/uptime"
+
+
+def _uptime() -> float:
+    with open(UPTIME, "rb") as f:
+        return float(f.read().split(maxsplit=1)[0])
+
+
+def steady_clock() -> Callable[[], float]:
+    """Seconds since boot (/proc/uptime, CLOCK_BOOTTIME, 10 ms), else time.monotonic.
+
+    Neither steps. Boot time is read from a file, so libfaketime, which shifts every
+    clock_gettime clock with the wall clock it fakes, leaves it alone: the tests can step a
+    real server's wall clock and see what a Pi sees when NTP steps it.
+    """
+    try:
+        _uptime()
+    except (OSError, ValueError, IndexError):
+        return time.monotonic
+    return _uptime
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +73,7 @@ class OfficeClock:
     ):
         self.wall = wall
         # A test's hand-set clock is the truth it models: no monotonic clock to compare with.
-        self.mono = mono if mono is not None else (time.monotonic if wall is time.time else None)
+        self.mono = mono if mono is not None else (steady_clock() if wall is time.time else None)
         self.steady = self.mono is not None  # steps can be seen (and a stale boot)
         self.threshold = threshold
         self.floor = float("-inf")
