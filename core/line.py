@@ -45,6 +45,7 @@ class Line:
         self.status_url = status_url or (lambda ticket_id: f"/t/{ticket_id}")
         self.recent_calls = recent_calls
         self.before_read = before_read
+        self.steady: Callable[[], float] | None = None  # the never-stepping time (clock.py)
 
     # -- counts and estimates ---------------------------------------------------------------
 
@@ -58,17 +59,22 @@ class Line:
         return counts
 
     def oldest_waiting(self, conn: sqlite3.Connection | None = None) -> dict[str, float]:
-        """When the longest-waiting ticket of each procedure that has one was issued."""
+        """When the longest-waiting ticket of each procedure that has one was issued, on
+        today's wall clock: measured on the never-stepping time, so a step adds no wait."""
         conn = conn or self.store.reader()
         out = {}
         for code, n in self.waiting(conn).items():
             if n:
-                row = conn.execute(
-                    "SELECT MIN(issued_at) FROM tickets WHERE status = 'waiting' AND service = ?",
-                    (code,),
+                issued_at, t = conn.execute(
+                    "SELECT MIN(tk.issued_at), MIN(e.t) FROM tickets tk LEFT JOIN events e"
+                    " ON e.ticket_id = tk.id AND e.type = ? WHERE tk.status = 'waiting'"
+                    " AND tk.service = ?",
+                    (events.ISSUED, code),
                 ).fetchone()
-                if row[0] is not None:
-                    out[code] = row[0]
+                if t is not None and self.steady is not None:
+                    out[code] = self.clock() - max(0.0, self.steady() - t)
+                elif issued_at is not None:
+                    out[code] = issued_at
         return out
 
     def is_open(self, code: str, now: float) -> bool:

@@ -61,6 +61,7 @@ class QueueService:
         self.clock = self.clock_.now
         self.bus = Bus(store.lock)
         self.line = Line(store, office, self.clock, status_url, recent_calls, self._tick)
+        self.line.steady = lambda: self.clock_.read().t
         at, t, self._since, self._day = start_state(store.reader())
         self.clock_.start(at, t)
         self.sync_office()

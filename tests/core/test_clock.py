@@ -54,6 +54,8 @@ def test_stale_boot_20_hours_behind_keeps_the_tickets_when_ntp_corrects(tmp_path
     for t in held:
         now = q.line.ticket(t["id"])
         assert (now["status"], now["number"], now["day"]) == ("waiting", t["number"], "2026-12-01")
+    oldest = q.line.oldest_waiting()["hotich"]
+    assert 55 <= q.clock() - oldest <= 65  # waited a minute, not 20 h
     assert [q.next(1)["number"] for _ in range(4)] == ["A001", "A002", "A003", "A004"]
     steps = store.reader().execute("SELECT day, data FROM events WHERE type = 'clock_stepped'")
     [(day, data)] = steps.fetchall()
