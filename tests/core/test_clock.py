@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -219,3 +221,54 @@ def test_the_days_figures_do_not_grow_by_a_step(tmp_path):
     assert report["office"]["wait_max_s"] == 15 * 60
     assert report["office"]["service_avg_s"] == 7 * 60
     assert [h["key"] for h in report["hours"] if h["issued"]] == ["08"]
+
+
+def test_m004_keeps_every_ticket_its_line_and_its_counts(tmp_path):
+    """An office that updates mid-day keeps its line, in the same order, and its keys."""
+    from sqlite_utils import Database
+
+    from core.store import connect, migrations
+
+    db = Database(connect(tmp_path / "onestop.db"))
+    migrations.apply(db, stop_before="m004_clock_and_keys")
+    rows = [("a", 2, 50.0, "waiting", "k-000001"), ("b", 1, 50.0, "waiting", None),
+            ("c", 3, 10.0, "done", "k-000002"), ("d", 4, 70.0, "waiting", "k-000003")]  # fmt: skip
+    for tid, n, queued, status, key in rows:
+        db.conn.execute(
+            "INSERT INTO tickets (id, day, service, origin, n, number, status, issued_at,"
+            " queued_at, idempotency_key) VALUES (?, '2026-11-30', 'hotich', 'hotich', ?, ?, ?,"
+            " ?, ?, ?)",
+            (tid, n, f"A{n:03d}", status, queued, queued, key),
+        )
+    db.conn.commit()
+    before = [tuple(r) for r in db.conn.execute("SELECT rowid, id, n FROM tickets ORDER BY 1")]
+    migrations.apply(db)
+    conn = db.conn
+    assert [tuple(r) for r in conn.execute("SELECT rowid, id, n FROM tickets ORDER BY 1")] == before
+    from core.policy import CALL_ORDER
+
+    line = [r[0] for r in conn.execute(
+        f"SELECT id FROM tickets WHERE status = 'waiting' ORDER BY {CALL_ORDER}")]  # fmt: skip
+    assert line == ["b", "a", "d"]  # queued_at, then n: as before the upgrade
+    assert conn.execute("SELECT n FROM waiting_counts").fetchone()[0] == 3
+    conn.execute("UPDATE tickets SET status = 'called' WHERE id = 'b'")  # triggers still count
+    assert conn.execute("SELECT n FROM waiting_counts").fetchone()[0] == 2
+    names = {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'tickets'")
+    }
+    assert {"tickets_line", "tickets_day", "tickets_done", "tickets_key", "waiting_counts_insert",
+            "waiting_counts_update", "waiting_counts_delete"} <= names  # fmt: skip
+    assert conn.execute("SELECT value FROM meta WHERE key = 'qseq'").fetchone()[0] == "4"
+    conn.execute(
+        "INSERT INTO tickets (id, day, service, origin, n, number, status, issued_at, queued_at,"
+        " kiosk, idempotency_key) VALUES ('e', '2026-11-30', 'hotich', 'hotich', 5, 'A005',"
+        " 'waiting', 0, 0, 'kiosk-b', 'k-000001')"
+    )  # another kiosk may use the same key
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO tickets (id, day, service, origin, n, number, status, issued_at,"
+            " queued_at, idempotency_key) VALUES ('f', '2026-11-30', 'hotich', 'hotich', 6,"
+            " 'A006', 'waiting', 0, 0, 'k-000001')"
+        )
+    conn.rollback()
+    db.conn.close()
