@@ -88,6 +88,7 @@ class QueueService:
 
     def publish_outside_changes(self) -> bool:
         """Publish what another process committed (`flask day close`); True if anything."""
+        self._tick()  # called every few seconds: a clock step is dealt with soon, even idle
         with self.bus.changing():
             conn = self.store.reader()
             if self._read_seq(conn) <= self.bus.published_seq:
