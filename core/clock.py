@@ -139,16 +139,17 @@ class OfficeClock:
         return out
 
 
-def redate(conn, today: str, since: int) -> int:
-    """Move to `today` the tickets of earlier days issued in this run (rowid > `since`).
+def redate(conn, today: str, day: str | None, since: int) -> int:
+    """Move to `today` the tickets of the day in effect (`day`) issued in this run.
 
     Called when the day changed only because the clock stepped: those tickets were dated by
     a wrong clock, and a citizen holds each. They keep their numbers and today's numbering
     continues after the highest of them, so no number is handed out twice (the day never
-    moves back, so `today` has no tickets of its own yet). Earlier runs' leftovers expire.
+    moves back, so `today` has no tickets of its own yet). Earlier runs' leftovers (rowid <=
+    `since`) and earlier days, already rolled, stay where they are.
     """
     cur = conn.execute(
-        "UPDATE OR IGNORE tickets SET day = ? WHERE day < ? AND rowid > ?", (today, today, since)
+        "UPDATE OR IGNORE tickets SET day = ? WHERE day = ? AND rowid > ?", (today, day, since)
     )
     if cur.rowcount:
         conn.execute(

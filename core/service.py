@@ -131,7 +131,7 @@ class QueueService:
                 self._log(conn, r.now, events.CLOCK_STEPPED, day=today, step_s=round(s.seconds, 3),
                           old_wall=iso(s.old_wall, tz), new_wall=iso(s.new_wall, tz))  # fmt: skip
             if steps and today != self._day:
-                redate(conn, today, self._since)
+                redate(conn, today, self._day, self._since)
             self._expire(conn, r.now, "day < ?", today)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('day', ?)"

@@ -272,3 +272,18 @@ def test_m004_keeps_every_ticket_its_line_and_its_counts(tmp_path):
         )
     conn.rollback()
     db.conn.close()
+
+
+def test_a_step_re_dates_only_the_day_in_effect_never_history(tmp_path):
+    hall = Hall("2026-11-30 09:00")
+    q, _ = service_on(tmp_path, hall)
+    old, _ = q.issue("hotich")
+    q.next(1)
+    q.finish(1)
+    hall.real += 24 * H  # a real night: 12-01 09:00
+    held, _ = q.issue("hotich")
+    hall.step(20 * H)  # a wrong jump forward into 12-02
+    q.line.snapshot()
+    assert q.line.ticket(old["id"])["day"] == "2026-11-30"  # history stays on its day
+    now = q.line.ticket(held["id"])
+    assert (now["status"], now["number"], now["day"]) == ("waiting", "A001", "2026-12-02")
