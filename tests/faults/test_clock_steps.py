@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import re
 import time
 from pathlib import Path
 
@@ -122,5 +123,37 @@ def test_a_step_across_midnight(tmp_path, boot, step):
             )
         assert [hall.next()["number"] for _ in range(3)] == ["A001", "A002", "A003"]
         assert hall.get("/api/health")["checks"]["clock"]["status"] == "degraded"
+    finally:
+        hall.server.stop()
+
+
+@needs_faketime
+@pytest.mark.browser
+def test_the_supervisor_sees_the_step_in_words(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    hall = SteppedServer(tmp_path, -(14 * H + 15 * 60))
+    try:
+        hall.issue()
+        hall.set(0)
+        hall.issue()  # the step is seen and logged
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                  args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+            page = b.new_page()
+            page.goto(hall.server.url + "/login?next=/supervisor")
+            page.fill("input[name=name]", "desk")
+            page.fill("input[name=password]", "secret123")
+            page.click("button[type=submit]")
+            page.wait_for_url("**/supervisor")
+            texts = []
+            for lang in ("vi", "en"):
+                page.goto(f"{hall.server.url}/supervisor?lang={lang}")
+                alert = page.locator("#l-alerts li").first
+                alert.wait_for()
+                texts.append(alert.inner_text())
+            b.close()
+        assert re.search(r"Đồng hồ đã được chỉnh \+14 giờ 15 phút lúc \d\d:\d\d$", texts[0]), texts
+        assert re.search(r"The clock was corrected by \+14 h 15 min at \d\d:\d\d$", texts[1]), texts
     finally:
         hall.server.stop()
