@@ -126,10 +126,11 @@ class QueueService:
         tz = self.office.tz
         # Its own transaction: if the caller's failed, the day must not stay marked as rolled
         # with yesterday's tickets still waiting. The day never moves back (clock.py).
+        said = [{"step_s": round(s.seconds, 3), "old_wall": iso(s.old_wall, tz),
+                 "new_wall": iso(s.new_wall, tz)} for s in steps]  # fmt: skip
         with self.store.write() as conn:
-            for s in steps:  # under the day they open: the supervisor's today shows them
-                self._log(conn, r.now, events.CLOCK_STEPPED, day=today, step_s=round(s.seconds, 3),
-                          old_wall=iso(s.old_wall, tz), new_wall=iso(s.new_wall, tz))  # fmt: skip
+            for data in said:  # under the day they open: the supervisor's today shows them
+                self._log(conn, r.now, events.CLOCK_STEPPED, day=today, **data)
             if steps and today != self._day:
                 redate(conn, today, self._day, self._since)
             self._expire(conn, r.now, "day < ?", today)
@@ -138,13 +139,12 @@ class QueueService:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (today,),
             )
-        self._day = today
+        self._day = today  # staff consoles hear of a step at once (delivered after the lock)
+        self.bus.publish([(events.CLOCK_STEPPED, Logged(None, iso(r.now, tz), d)) for d in said])
 
     def _expire(self, conn, now: float, which: str, day: str) -> int:
-        def log(t):
-            self._log(conn, now, events.EXPIRED, t, counter=t["counter"], previous=t["status"])
-
-        return expire(conn, which, day, log)
+        return expire(conn, which, day, lambda t: self._log(
+            conn, now, events.EXPIRED, t, counter=t["counter"], previous=t["status"]))  # fmt: skip
 
     def close_day(self, day: str | None = None) -> int:
         """Expire every ticket of `day` (default: today) and earlier still open; count them."""

@@ -8,12 +8,6 @@
   var t = window.I18n.t, bi = window.I18n.bi;
   var STATUS = { open: "reports.c_open", paused: "reports.c_paused", closed: "reports.c_closed" };
   var ALERTS = { print_failed: "reports.a_print", voice_gap: "reports.a_voice" };
-  // "+14 giờ 15 phút" / "+14 h 15 min": how far a clock step moved the wall clock.
-  function stepText(seconds) {
-    var s = Math.abs(Math.round(seconds / 60)), h = Math.floor(s / 60), m = s % 60;
-    var p = { sign: seconds < 0 ? "−" : "+", h: h, m: m };
-    return h ? t("reports.clock_step", p) : t("reports.clock_step_min", p);
-  }
   var HEALTH = {
     ok: "reports.h_ok", degraded: "reports.h_degraded", error: "reports.h_error",
     not_configured: "reports.h_not_configured", disabled: "reports.h_disabled",
@@ -61,10 +55,7 @@
     if (!live.alerts.length) alerts.appendChild(OS.el("li", bi("reports.no_alerts"), "muted"));
     live.alerts.forEach(function (a) {
       var text = label(ALERTS, a.type);
-      if (a.type === "clock_stepped") {
-        text = t("reports.a_clock", { step: stepText(a.data.step_s || 0),
-          at: (a.data.new_wall || a.at).slice(11, 16) });
-      }
+      if (a.type === "clock_stepped") text = window.I18n.clockStepped(a.data || {}, a.at);
       if (a.data && a.data.number) text += " " + a.data.number;
       var detail = a.data && (a.data.message || a.data.error || a.data.reason);
       alerts.appendChild(OS.el("li", a.at.slice(11, 16) + " · " + text + (detail ? ": " + detail : ""), "bad"));

@@ -46,6 +46,8 @@ def service_on(tmp_path, hall: Hall, boot_offset: float = 0.0) -> tuple:
 def test_stale_boot_20_hours_behind_keeps_the_tickets_when_ntp_corrects(tmp_path):
     hall = Hall("2026-12-01 08:00")
     q, store = service_on(tmp_path, hall, boot_offset=-20 * H)  # the clock says 11-30 12:00
+    heard = []
+    q.subscribe(lambda name, payload: heard.append((name, payload)), inline=True)
     held = [q.issue("hotich")[0] for _ in range(3)]
     assert [t["number"] for t in held] == ["A001", "A002", "A003"]
     assert {t["day"] for t in held} == {"2026-11-30"}
@@ -64,6 +66,12 @@ def test_stale_boot_20_hours_behind_keeps_the_tickets_when_ntp_corrects(tmp_path
     assert day == "2026-12-01" and data.startswith('{"step_s": 72000')  # today's alerts
     health = q.clock_.health(TZ)
     assert health["status"] == "degraded" and health["steps"][0]["step_s"] == 72000
+    said = [p for name, p in heard if name == "clock_stepped"]  # staff consoles hear it at once
+    assert (
+        len(said) == 1
+        and said[0]["step_s"] == 72000
+        and said[0]["new_wall"].startswith("2026-12-01T08:01")
+    )
 
 
 def test_a_step_back_does_not_let_a_later_ticket_jump_the_line(tmp_path):

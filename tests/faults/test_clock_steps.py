@@ -152,8 +152,16 @@ def test_the_supervisor_sees_the_step_in_words(tmp_path):
                 alert = page.locator("#l-alerts li").first
                 alert.wait_for()
                 texts.append(alert.inner_text())
+            page.goto(hall.server.url + "/counter")  # a clerk's console hears the next at once
+            page.select_option("#counter-select", "1")
+            page.wait_for_selector("#link[data-state=ok]")
+            hall.set(-15 * 60)
+            hall.issue()
+            page.wait_for_selector("#alerts li.warn")
+            texts.append(page.locator("#alerts li.warn").first.inner_text())
             b.close()
         assert re.search(r"Đồng hồ đã được chỉnh \+14 giờ 15 phút lúc \d\d:\d\d$", texts[0]), texts
         assert re.search(r"The clock was corrected by \+14 h 15 min at \d\d:\d\d$", texts[1]), texts
+        assert re.search(r"Đồng hồ đã được chỉnh −15 phút lúc \d\d:\d\d$", texts[2]), texts
     finally:
         hall.server.stop()
