@@ -130,6 +130,28 @@ def m002_waiting_line(db: Database) -> None:
     )
 
 
+def _made_by_others(conn) -> list[str]:
+    """Triggers (m002's) and indexes of other migrations (m003 may add some) on tickets."""
+    remade = ("tickets_day", "tickets_done", "tickets_line")
+    return [
+        sql
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'tickets' AND sql IS NOT NULL"
+            " AND type IN ('trigger', 'index') ORDER BY type = 'index'"
+        )
+        if name not in remade
+    ]
+
+
+def _keep_columns(conn, old: list) -> None:
+    """Columns another migration added to tickets, added to the rebuilt table too."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(tickets_new)")}
+    for _, name, type_, _, default, _ in old:
+        if name not in have:
+            extra = f" DEFAULT {default}" if default is not None else ""
+            conn.execute(f'ALTER TABLE tickets_new ADD COLUMN "{name}" {type_}{extra}')
+
+
 @migrations()
 def m004_clock_and_keys(db: Database) -> None:
     """Order by a sequence, durations by a time that never steps, keys per device and day.
@@ -139,17 +161,12 @@ def m004_clock_and_keys(db: Database) -> None:
     `events.t` is core/clock.py's never-stepping time, `tickets.begun_t` and `service_s`
     keep a service time no step inflates. Idempotency keys become unique per kiosk and
     office day: SQLite cannot drop the old UNIQUE in place, so the table is rebuilt (every
-    row, its rowid and qseq; m002's triggers and the other indexes are made again).
-    Independent of m003: it touches only tickets, events and meta.
+    row and rowid; triggers, indexes and columns of other migrations kept). Independent of
+    m003 (devices), whether it runs before or not.
     """
     conn = db.conn
-    triggers = [
-        r[0]
-        for r in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets'"
-        )
-    ]
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(tickets)")]
+    again = _made_by_others(conn)
+    old = list(conn.execute("PRAGMA table_info(tickets)"))
     conn.execute(
         """
         CREATE TABLE tickets_new (
@@ -166,16 +183,16 @@ def m004_clock_and_keys(db: Database) -> None:
         )
         """
     )
-    listed = ", ".join(columns)
+    _keep_columns(conn, old)
+    listed = ", ".join(f'"{r[1]}"' for r in old)
     conn.execute(
         f"INSERT INTO tickets_new (rowid, {listed}, qseq) SELECT rowid, {listed},"
         " ROW_NUMBER() OVER (ORDER BY queued_at, n, number, rowid) FROM tickets ORDER BY rowid"
     )
     conn.execute("DROP TABLE tickets")
     conn.execute("ALTER TABLE tickets_new RENAME TO tickets")
-    for sql in triggers:
-        conn.execute(sql)
     for sql in (
+        *again,
         "CREATE INDEX tickets_day ON tickets (day, service)",
         "CREATE INDEX tickets_done ON tickets (service, finished_at) WHERE status = 'done'",
         # Each procedure's line in call order (policy.CALL_ORDER).

@@ -248,6 +248,9 @@ def test_m004_keeps_every_ticket_its_line_and_its_counts(tmp_path):
             " ?, ?, ?)",
             (tid, n, f"A{n:03d}", status, queued, queued, key),
         )
+    # What another migration (m003_devices) might have added to tickets before this one.
+    db.conn.execute("ALTER TABLE tickets ADD COLUMN device TEXT DEFAULT 'quay-1'")
+    db.conn.execute("CREATE INDEX tickets_device ON tickets (device)")
     db.conn.commit()
     before = [tuple(r) for r in db.conn.execute("SELECT rowid, id, n FROM tickets ORDER BY 1")]
     migrations.apply(db)
@@ -265,7 +268,8 @@ def test_m004_keeps_every_ticket_its_line_and_its_counts(tmp_path):
         r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'tickets'")
     }
     assert {"tickets_line", "tickets_day", "tickets_done", "tickets_key", "waiting_counts_insert",
-            "waiting_counts_update", "waiting_counts_delete"} <= names  # fmt: skip
+            "waiting_counts_update", "waiting_counts_delete", "tickets_device"} <= names  # fmt: skip
+    assert {r[0] for r in conn.execute("SELECT device FROM tickets")} == {"quay-1"}
     assert conn.execute("SELECT value FROM meta WHERE key = 'qseq'").fetchone()[0] == "4"
     conn.execute(
         "INSERT INTO tickets (id, day, service, origin, n, number, status, issued_at, queued_at,"
