@@ -136,6 +136,13 @@ class Overridden:
     signed_in: int | None = None  # the counter the supervisor was signed in at, if any
 
 
+@dataclass(frozen=True)
+class ClockStepped:
+    step_s: float = 0.0  # signed: + the clock was behind and jumped forward
+    old_wall: str | None = None  # what the wall clock would have said without the step
+    new_wall: str | None = None
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -206,6 +213,8 @@ VOICE_GAP = _register("voice_gap", VoiceGap, STAFF, True, alert=True, hub=True)
 DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, hub=True)
 # A supervisor acting on a counter they are not signed in at (least privilege, logged).
 COUNTER_OVERRIDDEN = _register("counter_overridden", Overridden, STAFF, True, hub=True)
+# The wall clock jumped (NTP after a stale boot): shown to staff, changes no ticket.
+CLOCK_STEPPED = _register("clock_stepped", ClockStepped, STAFF, True, alert=True, hub=True)
 # Messages after a commit.
 TICKET_ISSUED = _register("ticket_issued", TicketIssued, PUBLIC, False)
 TICKET_CALLED = _register("ticket_called", TicketCalled, PUBLIC, False)

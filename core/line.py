@@ -2,7 +2,7 @@
 
 One definition of "waiting", shared by the service, the clerk's console and the
 supervisor's live page: the `waiting_counts` table kept by triggers (store.m002) and the
-index `tickets_line` in call order (core/policy.py). Reads never write; the service makes
+index `tickets_line` in call order (core/policy.py, store.m004). Reads never write; the service makes
 sure the office day has rolled before a read (`before_read`).
 """
 
@@ -45,6 +45,7 @@ class Line:
         self.status_url = status_url or (lambda ticket_id: f"/t/{ticket_id}")
         self.recent_calls = recent_calls
         self.before_read = before_read
+        self.steady: Callable[[], float] | None = None  # the never-stepping time (clock.py)
 
     # -- counts and estimates ---------------------------------------------------------------
 
@@ -58,17 +59,22 @@ class Line:
         return counts
 
     def oldest_waiting(self, conn: sqlite3.Connection | None = None) -> dict[str, float]:
-        """When the longest-waiting ticket of each procedure that has one was issued."""
+        """When the longest-waiting ticket of each procedure that has one was issued, on
+        today's wall clock: measured on the never-stepping time, so a step adds no wait."""
         conn = conn or self.store.reader()
         out = {}
         for code, n in self.waiting(conn).items():
             if n:
-                row = conn.execute(
-                    "SELECT MIN(issued_at) FROM tickets WHERE status = 'waiting' AND service = ?",
-                    (code,),
+                issued_at, t = conn.execute(
+                    "SELECT MIN(tk.issued_at), MIN(e.t) FROM tickets tk LEFT JOIN events e"
+                    " ON e.ticket_id = tk.id AND e.type = ? WHERE tk.status = 'waiting'"
+                    " AND tk.service = ?",
+                    (events.ISSUED, code),
                 ).fetchone()
-                if row[0] is not None:
-                    out[code] = row[0]
+                if t is not None and self.steady is not None:
+                    out[code] = self.clock() - max(0.0, self.steady() - t)
+                elif issued_at is not None:
+                    out[code] = issued_at
         return out
 
     def is_open(self, code: str, now: float) -> bool:
@@ -86,8 +92,9 @@ class Line:
         return n
 
     def _recent_service_s(self, conn, service: str) -> list[float]:
+        # service_s: measured on the never-stepping clock (store.m004); older rows by the wall.
         rows = conn.execute(
-            "SELECT finished_at - COALESCE(started_at, called_at) FROM tickets"
+            "SELECT COALESCE(service_s, finished_at - COALESCE(started_at, called_at)) FROM tickets"
             " WHERE service = ? AND status = 'done' AND finished_at IS NOT NULL"
             " ORDER BY finished_at DESC LIMIT ?",
             (service, RECENT_SERVICE_SAMPLE),
@@ -126,14 +133,14 @@ class Line:
         part = "status = 'waiting' AND service = ? AND head = ? AND priority = ?"
         before = conn.execute(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE {part}"
-            " AND (queued_at, n, number) < (?, ?, ?) LIMIT ?)",
-            (service, head, priority, t["queued_at"], t["n"], t["number"], AHEAD_SCAN),
+            " AND (qseq, n, number) < (?, ?, ?) LIMIT ?)",
+            (service, head, priority, t["qseq"], t["n"], t["number"], AHEAD_SCAN),
         ).fetchone()[0]
         if before == AHEAD_SCAN:  # far back in a long line: count those behind instead
             behind = conn.execute(
                 f"SELECT COUNT(*) FROM tickets WHERE {part}"
-                " AND (queued_at, n, number) >= (?, ?, ?) AND id != ?",
-                (service, head, priority, t["queued_at"], t["n"], t["number"], t["id"]),
+                " AND (qseq, n, number) >= (?, ?, ?) AND id != ?",
+                (service, head, priority, t["qseq"], t["n"], t["number"], t["id"]),
             ).fetchone()[0]
             before = own - int(t["status"] == states.WAITING) - behind  # `t` counts itself
         return ahead + before

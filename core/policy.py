@@ -1,8 +1,9 @@
 """Who is called next: the call order, once, as SQL and as its Python twin.
 
-Transferred tickets head their new queue, then priority, then the longest waiting, then
-the order numbers were drawn, then the printed label (so ties across procedures break the
-same way everywhere). `CALL_ORDER` is what the index `tickets_line` (store.m002) holds;
+Transferred tickets head their new queue, then priority, then the order tickets joined
+their line (`qseq`, the office's sequence: a wall-clock step cannot reorder it), then the
+order numbers were drawn, then the printed label (so ties break the same way everywhere).
+`CALL_ORDER` is what the index `tickets_line` (store.m004) holds;
 `call_key` sorts plain rows the same way; tests/core/test_policy.py checks they agree.
 """
 
@@ -12,12 +13,12 @@ from collections.abc import Iterable, Mapping
 
 from .states import WAITING
 
-CALL_ORDER = "head DESC, priority DESC, queued_at, n, number"
+CALL_ORDER = "head DESC, priority DESC, qseq, n, number"
 
 
 def call_key(t: Mapping) -> tuple:
     """CALL_ORDER in Python: a key that sorts tickets in the order they are called."""
-    return (-int(t["head"]), -int(t["priority"]), t["queued_at"], t["n"], t["number"])
+    return (-int(t["head"]), -int(t["priority"]), t["qseq"], t["n"], t["number"])
 
 
 def pick_next(tickets: Iterable[Mapping], services: Iterable[str]) -> Mapping | None:

@@ -17,15 +17,17 @@ from typing import Any
 
 from . import events, states
 from .bus import Bus
+from .clock import OfficeClock, Reading, expire, redate, start_state
 from .errors import BadRequest, Conflict, NotFound
 from .events import Logged, QueueChanged, TicketCalled, TicketIssued, TicketRated
 from .line import DEFAULT_RECENT_CALLS, Line
 from .model import Office
 from .shapes import Counter, Ticket
-from .store import Store
+from .store import Store, write_office
 from .timeutil import iso, office_day
 
 Clock = Callable[[], float]
+MIN_KEY = 8  # a key shorter than this is likely to be reused by another client
 
 
 def _check_issue(service, priority, kiosk, idempotency_key) -> None:
@@ -36,9 +38,9 @@ def _check_issue(service, priority, kiosk, idempotency_key) -> None:
     if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
         raise BadRequest("'kiosk' must be a short text.", "invalid_kiosk")
     if idempotency_key is not None and (
-        not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 128
+        not isinstance(idempotency_key, str) or not MIN_KEY <= len(idempotency_key) <= 128
     ):
-        raise BadRequest("Idempotency-Key must be 1 to 128 characters.", "invalid_key")
+        raise BadRequest(f"Idempotency-Key must be {MIN_KEY} to 128 characters.", "invalid_key")
 
 
 class QueueService:
@@ -49,15 +51,19 @@ class QueueService:
         store: Store,
         office: Office,
         clock: Clock = time.time,
+        mono: Clock | None = None,
         status_url: Callable[[str], str] | None = None,
         recent_calls: int = DEFAULT_RECENT_CALLS,
     ):
         self.store = store
         self.office = office
-        self.clock = clock
+        self.clock_ = OfficeClock(clock, mono)
+        self.clock = self.clock_.now
         self.bus = Bus(store.lock)
-        self.line = Line(store, office, clock, status_url, recent_calls, self._ensure_today)
-        self._day: str | None = None
+        self.line = Line(store, office, self.clock, status_url, recent_calls, self._tick)
+        self.line.steady = lambda: self.clock_.read().t
+        at, t, self._since, self._day = start_state(store.reader())
+        self.clock_.start(at, t)
         self.sync_office()
         self.bus.published_seq = self._read_seq(self.store.reader())
 
@@ -68,20 +74,21 @@ class QueueService:
     def drain(self, timeout: float = 5.0) -> None:
         self.bus.drain(timeout)
 
-    # -- the office day ------------------------------------------------------------------------
-
     def _today(self, now: float) -> str:
         return office_day(now, self.office.tz, self.office.day_starts_at)
+
+    def _day_of(self, now: float) -> str:
+        """The office day in effect: on a real clock it never moves back (a step back)."""
+        today = self._today(now)
+        return max(today, self._day or "") if self.clock_.steady else today
 
     @staticmethod
     def _read_seq(conn) -> int:
         return int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
 
     def publish_outside_changes(self) -> bool:
-        """Tell subscribers about changes another process committed (e.g. `flask day close`).
-
-        Called periodically by the server; True when something was published.
-        """
+        """Publish what another process committed (`flask day close`); True if anything."""
+        self._tick()  # called every few seconds: a clock step is dealt with soon, even idle
         with self.bus.changing():
             conn = self.store.reader()
             if self._read_seq(conn) <= self.bus.published_seq:
@@ -98,62 +105,52 @@ class QueueService:
     def sync_office(self) -> None:
         """Write the configured procedures and counters; keep rows no longer configured."""
         with self.store.write() as conn:
-            conn.execute("UPDATE services SET active = 0")
-            for i, s in enumerate(self.office.services):
-                conn.execute(
-                    "INSERT INTO services (code, name, name_en, prefix, range_start, range_end,"
-                    " target_wait_s, service_s, sort, active) VALUES (?,?,?,?,?,?,?,?,?,1)"
-                    " ON CONFLICT (code) DO UPDATE SET name=excluded.name,"
-                    " name_en=excluded.name_en, prefix=excluded.prefix,"
-                    " range_start=excluded.range_start, range_end=excluded.range_end,"
-                    " target_wait_s=excluded.target_wait_s, service_s=excluded.service_s,"
-                    " sort=excluded.sort, active=1",
-                    (s.code, s.name, s.name_en, s.prefix, s.range_start, s.range_end,
-                     s.target_wait_s, s.service_s, i),
-                )  # fmt: skip
-            conn.execute("UPDATE counters SET active = 0")
-            for c in self.office.counters:
-                conn.execute(
-                    "INSERT INTO counters (number, name, services, active) VALUES (?,?,?,1)"
-                    " ON CONFLICT (number) DO UPDATE SET name=excluded.name,"
-                    " services=excluded.services, active=1",
-                    (c.number, c.name, json.dumps(list(c.services))),
-                )
-        self._roll_day(self.clock())
+            write_office(conn, self.office)
+        with self.store.lock:
+            self._roll_day(self.clock_.read(), force=True)
 
-    def _ensure_today(self) -> None:
-        """Before a read: if the office day changed since the last write, roll it now."""
-        if self._day != self._today(self.clock()):
+    def _tick(self) -> float:
+        """The time now, once a clock step or a new office day has been dealt with (reads too)."""
+        r = self.clock_.read()
+        if self.clock_.pending or self._day_of(r.now) != self._day:
             with self.store.lock:
-                self._roll_day(self.clock())
+                self._roll_day(r)
+        return r.now
 
-    def _roll_day(self, now: float) -> None:
-        """On the first write of a new office day, expire what earlier days left open."""
-        today = self._today(now)
-        if self._day != today:
-            # Its own transaction: if the caller's failed and rolled back, the day must
-            # not stay marked as rolled with yesterday's tickets still waiting.
-            with self.store.write() as conn:
-                self._expire(conn, now, "day < ?", today)
-            self._day = today
+    def _roll_day(self, r: Reading, force: bool = False) -> None:
+        """Log the steps seen; on a new office day re-date what a wrong clock dated, expire the rest."""
+        steps = self.clock_.take_pending()
+        today = self._day_of(r.now)
+        if not (steps or force or today != self._day):
+            return
+        tz = self.office.tz
+        # Its own transaction: if the caller's failed, the day must not stay marked as rolled
+        # with yesterday's tickets still waiting. The day never moves back (clock.py).
+        said = [{"step_s": round(s.seconds, 3), "old_wall": iso(s.old_wall, tz),
+                 "new_wall": iso(s.new_wall, tz)} for s in steps]  # fmt: skip
+        with self.store.write() as conn:
+            for data in said:  # under the day they open: the supervisor's today shows them
+                self._log(conn, r.now, events.CLOCK_STEPPED, day=today, **data)
+            if steps and today != self._day:
+                redate(conn, today, self._day, self._since)
+            self._expire(conn, r.now, "day < ?", today)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('day', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (today,),
+            )
+        self._day = today  # staff consoles hear of a step at once (delivered after the lock)
+        self.bus.publish([(events.CLOCK_STEPPED, Logged(None, iso(r.now, tz), d)) for d in said])
 
     def _expire(self, conn, now: float, which: str, day: str) -> int:
-        rows = conn.execute(
-            f"SELECT * FROM tickets WHERE {which} AND status IN ('waiting','called','serving')",
-            (day,),
-        ).fetchall()
-        for t in rows:
-            states.apply(t["status"], "expire")
-            conn.execute("UPDATE tickets SET status = 'expired' WHERE id = ?", (t["id"],))
-            conn.execute("UPDATE counters SET ticket_id = NULL WHERE ticket_id = ?", (t["id"],))
-            self._log(conn, now, events.EXPIRED, t, counter=t["counter"], previous=t["status"])
-        return len(rows)
+        return expire(conn, which, day, lambda t: self._log(
+            conn, now, events.EXPIRED, t, counter=t["counter"], previous=t["status"]))  # fmt: skip
 
     def close_day(self, day: str | None = None) -> int:
         """Expire every ticket of `day` (default: today) and earlier still open; count them."""
         with self.bus.changing():
-            now = self.clock()
-            day = day or self._today(now)
+            now = self._tick()
+            day = day or self._day
             with self.store.write() as conn:
                 n = self._expire(conn, now, "day <= ?", day)
                 if n:
@@ -163,23 +160,23 @@ class QueueService:
                 self.bus.publish([(events.QUEUE_CHANGED, msg)])
         return n
 
-    # -- writing -------------------------------------------------------------------------------
-
     def _log(self, conn, now, type_: str, ticket=None, counter=None, clerk=None, **data) -> None:
         """Append one event row; its type and data must fit the registry."""
-        service = data.pop("service", None)
+        service, day = data.pop("service", None), data.pop("day", None) or self._day
         events.check_data(type_, data)  # an unknown type or a stray key fails the test suite
         conn.execute(
-            "INSERT INTO events (at, day, type, ticket_id, service, counter, clerk, data)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (now, ticket["day"] if ticket else self._today(now), type_,
+            "INSERT INTO events (at, t, day, type, ticket_id, service, counter, clerk, data)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (now, self.clock_.read().t, ticket["day"] if ticket else day, type_,
              ticket["id"] if ticket else None, ticket["service"] if ticket else service,
              counter, clerk, json.dumps(data, ensure_ascii=False) if data else None),
         )  # fmt: skip
 
-    def _next_seq(self, conn) -> int:
+    def _next_seq(self, conn, key: str = "seq") -> int:
+        """The broadcast sequence (`seq`) or the line's order (`qseq`), plus one."""
         row = conn.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value"
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ? RETURNING value",
+            (key,),
         ).fetchone()
         return int(row[0])
 
@@ -209,12 +206,13 @@ class QueueService:
         if svc is None:
             raise NotFound(f"No procedure {service!r}.", "unknown_service")
         with self.bus.changing():
-            now = self.clock()
-            self._roll_day(now)
+            now = self._tick()
             with self.store.write() as conn:
                 if idempotency_key:
                     row = conn.execute(
-                        "SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,)
+                        "SELECT * FROM tickets WHERE COALESCE(kiosk, '') = ? AND day = ?"
+                        " AND idempotency_key = ?",
+                        (kiosk or "", self._day, idempotency_key),
                     ).fetchone()
                     if row is not None:
                         return self.line.ticket_of(conn, row), False
@@ -225,7 +223,7 @@ class QueueService:
     def _issue(self, conn, now, svc, priority, kiosk, idempotency_key) -> TicketIssued:
         if not self.line.is_open(svc.code, now):
             raise Conflict(f"{svc.name} is not receiving dossiers at this hour.", "service_closed")
-        day = self._today(now)
+        day = self._day
         n = conn.execute(
             "INSERT INTO sequences (service, day, last) VALUES (?, ?, 1)"
             " ON CONFLICT (service, day) DO UPDATE SET last = last + 1 RETURNING last",
@@ -234,16 +232,16 @@ class QueueService:
         if n > svc.capacity:
             raise Conflict(f"All numbers of {svc.name} for today are used.", "numbers_exhausted")
         t = {"id": secrets.token_urlsafe(12), "service": svc.code, "n": n, "number": svc.label(n),
-             "head": 0, "priority": int(priority), "queued_at": now,
+             "head": 0, "priority": int(priority), "qseq": self._next_seq(conn, "qseq"),
              "status": None}  # not in the table yet: not in waiting_counts either  # fmt: skip
         ahead = self.line.ahead(conn, t)
         estimate = self.line.estimate(conn, svc.code, ahead)
         conn.execute(
             "INSERT INTO tickets (id, day, service, origin, n, number, status, priority,"
-            " kiosk, issued_at, queued_at, estimated_wait_s, idempotency_key)"
-            " VALUES (?,?,?,?,?,?,'waiting',?,?,?,?,?,?)",
+            " kiosk, issued_at, queued_at, estimated_wait_s, idempotency_key, qseq)"
+            " VALUES (?,?,?,?,?,?,'waiting',?,?,?,?,?,?,?)",
             (t["id"], day, svc.code, svc.code, n, t["number"], int(priority), kiosk, now, now,
-             estimate, idempotency_key),
+             estimate, idempotency_key, t["qseq"]),
         )  # fmt: skip
         row = self.line.row(conn, t["id"])
         self._log(conn, now, events.ISSUED, row, priority=bool(priority), kiosk=kiosk,
@@ -261,8 +259,7 @@ class QueueService:
         if not isinstance(counter, int) or isinstance(counter, bool) or not 0 < counter < 2**31:
             raise NotFound("No such counter.", "unknown_counter")
         with self.bus.changing():
-            now = self.clock()
-            self._roll_day(now)
+            now = self._tick()
             with self.store.write() as conn:
                 result, what = body(conn, now, self._counter_row(conn, counter))
                 if what is not None:
@@ -287,7 +284,9 @@ class QueueService:
             return False
         states.apply(t["status"], "finish")
         conn.execute(
-            "UPDATE tickets SET status = 'done', finished_at = ? WHERE id = ?", (now, t["id"])
+            "UPDATE tickets SET status = 'done', finished_at = ?, service_s = MAX(0, ? - begun_t)"
+            " WHERE id = ?",
+            (now, self.clock_.read().t, t["id"]),
         )
         self._log(conn, now, events.FINISHED, t, counter=c["number"], clerk=clerk)
         return True
@@ -319,8 +318,8 @@ class QueueService:
             states.apply(t["status"], "call")
             conn.execute(
                 "UPDATE tickets SET status = 'called', called_at = COALESCE(called_at, ?),"
-                " counter = ?, clerk = ?, head = 0 WHERE id = ?",
-                (now, c["number"], clerk, t["id"]),
+                " begun_t = COALESCE(begun_t, ?), counter = ?, clerk = ?, head = 0 WHERE id = ?",
+                (now, self.clock_.read().t, c["number"], clerk, t["id"]),
             )
             conn.execute(
                 "UPDATE counters SET ticket_id = ?, clerk = ?, updated_at = ? WHERE number = ?",
@@ -349,8 +348,11 @@ class QueueService:
             t = self._current(conn, c)
             new = states.apply(t["status"], action)
             column = "started_at" if action == "start" else "finished_at"
+            # Service time on the never-stepping clock: from the start (else the call).
+            mono = "begun_t = ?" if action == "start" else "service_s = MAX(0, ? - begun_t)"
             conn.execute(
-                f"UPDATE tickets SET status = ?, {column} = ? WHERE id = ?", (new, now, t["id"])
+                f"UPDATE tickets SET status = ?, {column} = ?, {mono} WHERE id = ?",
+                (new, now, self.clock_.read().t, t["id"]),
             )
             if new in states.FINAL:
                 conn.execute(
@@ -381,8 +383,8 @@ class QueueService:
             states.apply(t["status"], "transfer")
             conn.execute(
                 "UPDATE tickets SET status = 'waiting', service = ?, head = 1, queued_at = ?,"
-                " counter = NULL, transfers = transfers + 1 WHERE id = ?",
-                (service, now, t["id"]),
+                " qseq = ?, counter = NULL, transfers = transfers + 1 WHERE id = ?",
+                (service, now, self._next_seq(conn, "qseq"), t["id"]),
             )
             conn.execute("UPDATE counters SET ticket_id = NULL WHERE number = ?", (c["number"],))
             self._log(conn, now, events.TRANSFERRED, t, counter=c["number"], clerk=clerk,
@@ -421,7 +423,7 @@ class QueueService:
         if not isinstance(ticket_id, str) or len(ticket_id) > 64:
             raise NotFound("No such ticket.", "unknown_ticket")
         with self.bus.changing():
-            now = self.clock()
+            now = self._tick()
             with self.store.write() as conn:
                 t = self.line.row(conn, ticket_id)
                 if t["status"] != states.DONE:
@@ -436,12 +438,9 @@ class QueueService:
         return view
 
     def record(self, type_: str, ticket_id: str | None = None, **data) -> None:
-        """Log a non-transition event (print_failed, voice_gap, ...) and publish it.
-
-        `type_` must be a logged event of the registry and `data` fit its payload type.
-        """
+        """Log and publish a non-transition event (print_failed, ...) of the registry."""
         with self.bus.changing():
-            now = self.clock()
+            now = self._tick()
             with self.store.write() as conn:
                 t = self.line.row(conn, ticket_id) if ticket_id else None
                 self._log(conn, now, type_, t, **data)

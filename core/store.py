@@ -8,6 +8,7 @@ of busy retries). Reads use one connection per thread; WAL lets them run beside 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -150,6 +151,86 @@ def m003_devices(db: Database) -> None:
     )
 
 
+def _made_by_others(conn) -> list[str]:
+    """Triggers (m002's) and indexes of other migrations (m003 may add some) on tickets."""
+    remade = ("tickets_day", "tickets_done", "tickets_line")
+    return [
+        sql
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'tickets' AND sql IS NOT NULL"
+            " AND type IN ('trigger', 'index') ORDER BY type = 'index'"
+        )
+        if name not in remade
+    ]
+
+
+def _keep_columns(conn, old: list) -> None:
+    """Columns another migration added to tickets, added to the rebuilt table too."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(tickets_new)")}
+    for _, name, type_, _, default, _ in old:
+        if name not in have:
+            extra = f" DEFAULT {default}" if default is not None else ""
+            conn.execute(f'ALTER TABLE tickets_new ADD COLUMN "{name}" {type_}{extra}')
+
+
+@migrations()
+def m004_clock_and_keys(db: Database) -> None:
+    """Order by a sequence, durations by a time that never steps, keys per device and day.
+
+    `tickets.qseq` is the office-wide order a ticket joined its line (issue, transfer): the
+    call order's tiebreak instead of `queued_at`, which a clock step can move backwards.
+    `events.t` is core/clock.py's never-stepping time, `tickets.begun_t` and `service_s`
+    keep a service time no step inflates. Idempotency keys become unique per kiosk and
+    office day: SQLite cannot drop the old UNIQUE in place, so the table is rebuilt (every
+    row and rowid; triggers, indexes and columns of other migrations kept). Independent of
+    m003 (devices), whether it runs before or not.
+    """
+    conn = db.conn
+    again = _made_by_others(conn)
+    old = list(conn.execute("PRAGMA table_info(tickets)"))
+    conn.execute(
+        """
+        CREATE TABLE tickets_new (
+            id TEXT PRIMARY KEY, day TEXT NOT NULL, service TEXT NOT NULL,
+            origin TEXT NOT NULL, -- the procedure the number was drawn from (kept on transfer)
+            n INTEGER NOT NULL, number TEXT NOT NULL, status TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0, kiosk TEXT,
+            issued_at REAL NOT NULL, queued_at REAL NOT NULL, head INTEGER NOT NULL DEFAULT 0,
+            called_at REAL, started_at REAL, finished_at REAL,
+            counter INTEGER, clerk TEXT, estimated_wait_s INTEGER,
+            idempotency_key TEXT, rating INTEGER, transfers INTEGER NOT NULL DEFAULT 0,
+            qseq INTEGER NOT NULL DEFAULT 0, begun_t REAL, service_s REAL,
+            UNIQUE (day, origin, n)
+        )
+        """
+    )
+    _keep_columns(conn, old)
+    listed = ", ".join(f'"{r[1]}"' for r in old)
+    conn.execute(
+        f"INSERT INTO tickets_new (rowid, {listed}, qseq) SELECT rowid, {listed},"
+        " ROW_NUMBER() OVER (ORDER BY queued_at, n, number, rowid) FROM tickets ORDER BY rowid"
+    )
+    conn.execute("DROP TABLE tickets")
+    conn.execute("ALTER TABLE tickets_new RENAME TO tickets")
+    for sql in (
+        *again,
+        "CREATE INDEX tickets_day ON tickets (day, service)",
+        "CREATE INDEX tickets_done ON tickets (service, finished_at) WHERE status = 'done'",
+        # Each procedure's line in call order (policy.CALL_ORDER).
+        "CREATE INDEX tickets_line ON tickets (service, head DESC, priority DESC, qseq, n, number)"
+        " WHERE status = 'waiting'",
+        # A NULL kiosk is one device for keys: COALESCE, since UNIQUE lets NULLs repeat.
+        "CREATE UNIQUE INDEX tickets_key ON tickets (COALESCE(kiosk, ''), day, idempotency_key)"
+        " WHERE idempotency_key IS NOT NULL",
+        "ALTER TABLE events ADD COLUMN t REAL",
+        "INSERT OR IGNORE INTO meta (key, value)"
+        " SELECT 'qseq', CAST(COALESCE(MAX(qseq), 0) AS TEXT) FROM tickets",
+        "INSERT OR IGNORE INTO meta (key, value) SELECT 'day', MAX(day) FROM tickets"
+        " HAVING MAX(day) IS NOT NULL",
+    ):
+        conn.execute(sql)
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
@@ -160,6 +241,31 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
+
+
+def write_office(conn: sqlite3.Connection, office) -> None:
+    """Write the configured procedures and counters; keep rows no longer configured."""
+    conn.execute("UPDATE services SET active = 0")
+    for i, s in enumerate(office.services):
+        conn.execute(
+            "INSERT INTO services (code, name, name_en, prefix, range_start, range_end,"
+            " target_wait_s, service_s, sort, active) VALUES (?,?,?,?,?,?,?,?,?,1)"
+            " ON CONFLICT (code) DO UPDATE SET name=excluded.name,"
+            " name_en=excluded.name_en, prefix=excluded.prefix,"
+            " range_start=excluded.range_start, range_end=excluded.range_end,"
+            " target_wait_s=excluded.target_wait_s, service_s=excluded.service_s,"
+            " sort=excluded.sort, active=1",
+            (s.code, s.name, s.name_en, s.prefix, s.range_start, s.range_end,
+             s.target_wait_s, s.service_s, i),
+        )  # fmt: skip
+    conn.execute("UPDATE counters SET active = 0")
+    for c in office.counters:
+        conn.execute(
+            "INSERT INTO counters (number, name, services, active) VALUES (?,?,?,1)"
+            " ON CONFLICT (number) DO UPDATE SET name=excluded.name,"
+            " services=excluded.services, active=1",
+            (c.number, c.name, json.dumps(list(c.services))),
+        )
 
 
 class Store:

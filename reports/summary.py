@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 
+from core import events as E
 from core import staffing, stats
 from core.model import Office
 from core.timeutil import day_bounds, office_day
@@ -20,9 +21,28 @@ def load_events(conn, day: str) -> list[tuple]:
     """Every event of one office day, in log order, as tuples in core.stats.FIELDS order."""
     cur = conn.cursor()
     cur.row_factory = None  # plain tuples: a busy day has thousands of rows
-    return cur.execute(
-        f"SELECT {EVENT_COLUMNS} FROM events WHERE day = ? ORDER BY id", (day,)
+    # A ticket's events belong to the ticket's day: one re-dated after a clock step
+    # (core/clock.py) keeps its issue event under the day the wrong clock said.
+    cols = ", ".join(f"e.{f}" for f in stats.FIELDS)
+    rows = cur.execute(
+        f"SELECT {cols} FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id"
+        " WHERE e.day = ? AND (t.day IS NULL OR t.day = e.day)"
+        f" UNION ALL SELECT {cols} FROM tickets t JOIN events e ON e.ticket_id = t.id"
+        " WHERE t.day = ? AND e.day != t.day ORDER BY 1",
+        (day, day),
     ).fetchall()
+    if rows:  # the steps logged among them, whatever day they were logged under
+        have = {r[0] for r in rows}
+        rows += [
+            r
+            for r in cur.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE type = ? AND id BETWEEN ? AND ?",
+                (E.CLOCK_STEPPED, rows[0][0], rows[-1][0]),
+            )
+            if r[0] not in have
+        ]
+        rows.sort()
+    return rows
 
 
 def targets(conn, office: Office) -> dict[str, int]:

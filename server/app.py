@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         enrolled=Devices(store, clock), sign_ins=SignIns(store, clock),
     )  # fmt: skip
     app.extensions["onestop"] = ext
+    ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue
     errors.init_app(app)

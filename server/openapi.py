@@ -162,8 +162,9 @@ SPEC: dict = {
                 "tags": ["tickets"], "security": KIOSK,
                 "parameters": [{
                     "name": "Idempotency-Key", "in": "header", "required": False,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 128},
-                    "description": "Same key again: the same ticket, status 200.",
+                    "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+                    "description": "Same key again from the same kiosk the same office day:"
+                                   " the same ticket, status 200.",
                 }],
                 "requestBody": json_body({
                     "type": "object", "required": ["service"], "additionalProperties": False,

@@ -426,6 +426,38 @@ installed_roles() {
   [ ${#ROLES[@]} -gt 0 ] || die "no roles recorded in $ETC/roles: run the installer with a role"
 }
 
+# Time source (issue 12), one function: chrony + fake-hwclock; the server Pi serves the hall.
+# The server installs chrony (serving the LAN, systemd/chrony-onestop.conf) and fake-hwclock
+# (the time saved at shutdown and hourly comes back at boot); a kiosk or display Pi with a
+# --server-url takes its time from the server through systemd-timesyncd.
+time_source() {
+  step "Time source"
+  if has_role server; then
+    if [ $APT = 1 ] && [ -z "$ROOT" ]; then
+      local missing=() p
+      for p in chrony fake-hwclock; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+      done
+      if [ ${#missing[@]} -gt 0 ]; then
+        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+      fi
+    else
+      note "chrony and fake-hwclock not installed here (--no-apt or --root): install them yourself"
+    fi
+    put /etc/chrony/conf.d/onestop.conf 0644 <"$SRC/systemd/chrony-onestop.conf"
+    if live; then run systemctl restart chrony; fi
+  elif [ -n "$SERVER_URL" ]; then
+    local host=${SERVER_URL#*://}
+    host=${host%%[:/]*}
+    case $host in 127.* | localhost) note "the server is this Pi: nothing to point at"; return ;; esac
+    printf '[Time]\nNTP=%s\n' "$host" | put /etc/systemd/timesyncd.conf.d/onestop.conf 0644
+    if live; then run systemctl restart systemd-timesyncd; fi
+  else
+    note "no --server-url: this Pi keeps its own time servers"
+  fi
+}
+# End of the time source.
+
 do_install() {
   [ ${#ROLES[@]} -gt 0 ] || usage 2
   mapfile -t ROLES < <(printf '%s\n' "${ROLES[@]}" | sort -u)
@@ -446,6 +478,7 @@ do_install() {
     system_units
   fi
   if has_role kiosk || has_role display; then screen_units; fi
+  time_source
   step "Done"
   has_role server && note "server: http://$(hostname -I 2>/dev/null | cut -d' ' -f1 || echo THIS-PI):${BIND##*:}/ (systemctl status onestop)"
   note "config: $ETC/site.toml; after editing it: sudo $APP/systemd/install.sh reconfigure"

@@ -329,6 +329,7 @@
   const ALERT_TEXT = {
     print_failed: (p) => I18n.t("counter.alert_print", { number: p.number || p.ticket_id || "?", message: p.message || p.reason || "" }),
     voice_gap: (p) => I18n.t("counter.alert_voice", { message: p.message || p.reason || p.text || "" }),
+    clock_stepped: (p) => I18n.clockStepped(p, p.at),
     display_lost: (p) => I18n.t("counter.alert_display", { name: p.name, address: p.address, since: (p.last_seen || "").slice(11, 16) }),
     ticket_rated: (p) => I18n.t("counter.alert_rated", {
       number: p.ticket.number,

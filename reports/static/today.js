@@ -55,6 +55,7 @@
     if (!live.alerts.length) alerts.appendChild(OS.el("li", bi("reports.no_alerts"), "muted"));
     live.alerts.forEach(function (a) {
       var text = label(ALERTS, a.type);
+      if (a.type === "clock_stepped") text = window.I18n.clockStepped(a.data || {}, a.at);
       if (a.data && a.data.number) text += " " + a.data.number;
       var detail = a.data && (a.data.message || a.data.error || a.data.reason);
       alerts.appendChild(OS.el("li", a.at.slice(11, 16) + " · " + text + (detail ? ": " + detail : ""), "bad"));

@@ -32,6 +32,14 @@
     return t(key, params, "vi") + " / " + t(key, params, "en");
   }
 
-  var I18n = { lang: data.lang, t: t, bi: bi };
+  // A clock_stepped alert in words: "Đồng hồ đã được chỉnh +14 giờ 15 phút lúc 08:20".
+  function clockStepped(p, at) {
+    var s = Math.abs(Math.round((p.step_s || 0) / 60)), h = Math.floor(s / 60), m = s % 60;
+    var q = { sign: p.step_s < 0 ? "−" : "+", h: h, m: m };
+    var step = h ? t("common.clock_step", q) : t("common.clock_step_min", q);
+    return t("common.clock_stepped", { step: step, at: (p.new_wall || at || "").slice(11, 16) });
+  }
+
+  var I18n = { lang: data.lang, t: t, bi: bi, clockStepped: clockStepped };
   window.I18n = I18n;
 })();

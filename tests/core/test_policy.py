@@ -17,7 +17,7 @@ tickets_st = st.lists(
             "service": st.sampled_from(SERVICES),
             "priority": st.booleans(),
             "head": st.booleans(),
-            "queued_at": st.floats(0, 1e6, allow_nan=False),
+            "qseq": st.integers(0, 10**6),
             "n": st.integers(1, 999),
             "number": st.integers(1, 999),
         }
@@ -48,9 +48,9 @@ def test_people_ahead_counts_only_earlier_waiting_tickets_of_the_same_service(ti
 def test_order_transferred_then_priority_then_oldest():
     base = {"status": WAITING, "service": "a", "head": False, "priority": False, "n": 1,
             "number": 1}  # fmt: skip
-    old = {**base, "id": "old", "queued_at": 1}
-    new_priority = {**base, "id": "prio", "queued_at": 5, "priority": True}
-    transferred = {**base, "id": "moved", "queued_at": 9, "head": True}
+    old = {**base, "id": "old", "qseq": 1}
+    new_priority = {**base, "id": "prio", "qseq": 5, "priority": True}
+    transferred = {**base, "id": "moved", "qseq": 9, "head": True}
     order = []
     pool = [old, new_priority, transferred]
     while (t := pick_next(pool, ["a"])) is not None:
@@ -70,10 +70,10 @@ def test_estimate_uses_median_recent_service_and_open_counters():
 def test_the_sql_call_order_and_its_python_twin_agree(tickets):
     """CALL_ORDER (what the index and the queries use) sorts exactly like call_key."""
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (id TEXT, head INT, priority INT, queued_at REAL, n INT,"
+    conn.execute("CREATE TABLE t (id TEXT, head INT, priority INT, qseq INT, n INT,"
                  " number TEXT)")  # fmt: skip
     rows = [{**t, "number": f"A{t['number']:03d}"} for t in tickets]
-    conn.executemany("INSERT INTO t VALUES (:id, :head, :priority, :queued_at, :n, :number)", rows)
+    conn.executemany("INSERT INTO t VALUES (:id, :head, :priority, :qseq, :n, :number)", rows)
     by_sql = [r[0] for r in conn.execute(f"SELECT id FROM t ORDER BY {CALL_ORDER}, id")]
     by_python = [t["id"] for t in sorted(rows, key=lambda t: (sort_key(t), t["id"]))]
     assert by_sql == by_python

@@ -22,8 +22,8 @@ def test_numbers_per_procedure_with_prefix(q):
 
 
 def test_idempotency_key_returns_the_same_ticket(q):
-    t1, created1 = q.issue("hotich", idempotency_key="tap-1")
-    t2, created2 = q.issue("hotich", idempotency_key="tap-1")
+    t1, created1 = q.issue("hotich", idempotency_key="tap-0001")
+    t2, created2 = q.issue("hotich", idempotency_key="tap-0001")
     assert created1 and not created2
     assert t1["id"] == t2["id"]
     n = q.store.reader().execute("SELECT COUNT(*) FROM tickets").fetchone()[0]

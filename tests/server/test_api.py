@@ -42,7 +42,7 @@ def test_issue_and_get_ticket(client, onestop):
 
 
 def test_idempotency_header(client, onestop):
-    h = {"Idempotency-Key": "tap-42"}
+    h = {"Idempotency-Key": "tap-0042"}
     r1 = client.post("/api/tickets", json={"service": "hotich"}, headers=h)
     r2 = client.post("/api/tickets", json={"service": "hotich"}, headers=h)
     assert (r1.status_code, r2.status_code) == (201, 200)

@@ -203,6 +203,8 @@ def test_what_the_install_left(installed):
     assert (root / "opt/onestop/wsgi.py").exists() and not (root / "opt/onestop/.git").exists()
     assert os.access(root / "opt/onestop/venv/bin/gunicorn", os.X_OK)
     assert os.access(root / "usr/local/bin/onestop", os.X_OK)
+    chrony = (root / "etc/chrony/conf.d/onestop.conf").read_text()  # the hall's time source
+    assert "local stratum 8" in chrony and "allow 192.168.0.0/16" in chrony
     timer = (wants / "onestop-close.timer.d/schedule.conf").read_text()
     assert "OnCalendar=*-*-* 17:30:00 Asia/Ho_Chi_Minh" in timer
     # The pinned packages live in the venv itself, not borrowed from the system.
