@@ -31,7 +31,9 @@ class LocalPostgres:
         cmd = [str(BIN / args[0]), *args[1:]]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if out.returncode:
+            raise RuntimeError(f"{args[0]} failed: {out.stderr.strip()[-2000:]}")
 
     def init(self) -> LocalPostgres:
         self.root.mkdir(parents=True, exist_ok=True)
