@@ -9,9 +9,9 @@ import os
 import time
 import zlib
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, request
 
-from . import auth, cli, db, errors, ingest, openapi, queries
+from . import auth, cli, db, errors, ingest, openapi, pages, queries
 from .errors import HubError
 
 MAX_SYNC_BYTES = 64 * 1024 * 1024  # a decompressed batch; a week of a busy office is ~3 MB
@@ -94,10 +94,6 @@ def _routes(app: Flask) -> None:
             report = ingest.compute(conn, code, day, time.time())
         return jsonify(report)
 
-    @app.get("/")
-    def dashboard():
-        return render_template("hub/dashboard.html")
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the hub; test_config may set DATABASE_URL and Flask keys."""
@@ -112,5 +108,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _routes(app)
     openapi.init_app(app)
+    app.register_blueprint(pages.bp)
     cli.init_app(app)
     return app

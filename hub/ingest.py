@@ -114,6 +114,7 @@ def ingest(pool, office: str, body) -> dict:
                 (rows[-1][1], office),
             )
             refresh_days(conn, office, sorted({r[3] for r in rows}))
+            conn.execute("SELECT pg_notify('hub_events', %s)", (office,))  # delivered at commit
         acked = conn.execute(
             "SELECT last_event_id FROM offices WHERE code = %s", (office,)
         ).fetchone()[0]
