@@ -43,6 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from hub.localpg import LocalPostgres  # noqa: E402
+from hub.rollup import refresh_months  # noqa: E402
 from tests.helpers import free_port  # noqa: E402
 
 FIRST_DAY = "2026-01-05"
@@ -168,14 +169,16 @@ def fill_year(hub: Hub) -> None:
         conn.execute("""
             INSERT INTO daily (office, day, report, last_event_id, issued, served, no_show,
                 cancelled, expired, transferred, wait_avg_s, wait_p50_s, wait_p90_s,
-                service_avg_s, within_target_pct, r1, r2, r3, r4)
+                service_avg_s, within_target_pct, wait_max_s, r1, r2, r3, r4)
             SELECT o.code, d::date, '{}', 1, 100 + (h %% 50), 90 + (h %% 40), h %% 7, 0, 0, h %% 3,
-                   600 + h %% 300, 500 + h %% 200, 1500 + h %% 600, 420, 60 + h %% 40,
+                   600 + h %% 300, 500 + h %% 200, 1500 + h %% 600, 420, 60 + h %% 40, 3000 + h %% 900,
                    h %% 3, h %% 5, 20 + h %% 9, 30 + h %% 11
             FROM offices o, generate_series(%s::date - 364, %s::date, '1 day') d,
                  LATERAL (SELECT abs(hashtext(o.code || d::text)) AS h) x
             ON CONFLICT DO NOTHING""", ("2026-11-30", "2026-11-30"))  # fmt: skip
+        refresh_months(conn)  # what ingest keeps month by month, here all at once
         conn.execute("ANALYZE daily")
+        conn.execute("ANALYZE monthly")
 
 
 def timed_get(url: str, headers: dict, n: int) -> tuple[float, float]:

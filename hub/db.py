@@ -6,6 +6,8 @@ import os
 
 from psycopg_pool import ConnectionPool
 
+from . import rollup
+
 DEFAULT_URL = "postgresql:///onestop_hub"
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -59,6 +61,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         CREATE INDEX daily_day ON daily (day);
     """),
+    (4, "monthly roll-up; daily wait_max_s", rollup.MIGRATION),
 ]  # fmt: skip
 
 

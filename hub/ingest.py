@@ -13,11 +13,10 @@ from core import stats
 from core.timeutil import day_bounds
 
 from . import db
+from .rollup import COUNTS, FIGURES, refresh_months
 
 HUB_TYPES = frozenset(E.names(hub=True, stored=True))
-COUNTS = ("issued", "served", "no_show", "cancelled", "expired", "transferred")
-FIGURES = ("wait_avg_s", "wait_p50_s", "wait_p90_s", "service_avg_s", "within_target_pct")
-ROLLUP_COLUMNS = (*COUNTS, *FIGURES, "r1", "r2", "r3", "r4")
+ROLLUP_COLUMNS = (*COUNTS, *FIGURES, "wait_max_s", "r1", "r2", "r3", "r4")
 
 
 class BadBatch(ValueError):
@@ -149,7 +148,8 @@ def compute(conn, office: str, day: dt.date, now: float | None = None) -> dict:
 
 def rollup_values(m: dict) -> tuple:
     """The office block's figures as the daily table's columns (ROLLUP_COLUMNS order)."""
-    return (*(m[k] for k in COUNTS), *(m[k] for k in FIGURES), *(m["ratings"][r] for r in "1234"))
+    return (*(m[k] for k in COUNTS), *(m[k] for k in FIGURES), m["wait_max_s"],
+            *(m["ratings"][r] for r in "1234"))  # fmt: skip
 
 
 def refresh_days(conn, office: str, days: list[dt.date]) -> None:
@@ -166,3 +166,4 @@ def refresh_days(conn, office: str, days: list[dt.date]) -> None:
             (office, day, Jsonb(report), report["day"]["last_event_id"] or 0,
              *rollup_values(report["office"])),
         )  # fmt: skip
+    refresh_months(conn, office, {d.replace(day=1) for d in days})

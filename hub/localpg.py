@@ -58,3 +58,12 @@ class LocalPostgres:
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+
+if __name__ == "__main__":  # python -m hub.localpg DIR PORT: init (once), start, print the URL
+    import sys
+
+    pg = LocalPostgres(Path(sys.argv[1]), int(sys.argv[2])).init()
+    if not (pg.data / "postmaster.pid").exists():
+        pg.start()
+    print(pg.url)

@@ -136,3 +136,35 @@ def test_roles_and_scopes(hub_app, hub_url):
     assert client.get("/api/offices?from=2026-12-02&to=2026-12-01", headers=prov).status_code == 400
     assert client.get("/api/offices").status_code == 401
     assert client.get("/api/openapi.json").get_json()["paths"]["/api/offices"]
+
+
+def test_a_range_reads_whole_months_and_loose_days(hub_app, hub_url):
+    """Oct 31 + all of November + Dec 1: counts summed, waits weighted by tickets issued."""
+    token = enrol(hub_url)
+    client = hub_app.test_client()
+    day0 = 1796007600.0  # 2026-11-30 09:00 +07:00
+    events, i = [], 1
+    for day, at, n, wait in (("2026-10-31", day0 - 30 * 86400, 1, 600), ("2026-11-02", day0 - 28 * 86400, 3, 60),
+                             ("2026-11-30", day0, 2, 300), ("2026-12-01", day0 + 86400, 1, 1200)):  # fmt: skip
+        for k in range(n):
+            tid = f"t{i}"
+            events += [
+                ev(i, day, "issued", tid, at + k),
+                ev(i + 1, day, "called", tid, at + k + wait, counter=1),
+            ]
+            i += 2
+    assert post(client, token, {"events": events}).status_code == 200
+    prov = {"Authorization": "Bearer " + viewer(hub_url, "tinh", "province_viewer")}
+    rows = client.get("/api/offices?from=2026-10-31&to=2026-12-01", headers=prov).get_json()[
+        "offices"
+    ]
+    assert rows[0]["issued"] == 7
+    assert rows[0]["wait_avg_s"] == round((600 + 3 * 60 + 2 * 300 + 1200) / 7, 1)
+    assert rows[0]["wait_max_s"] == 1200
+    rows = client.get("/api/offices?from=2026-11-01&to=2026-11-30", headers=prov).get_json()[
+        "offices"
+    ]
+    assert (rows[0]["issued"], rows[0]["wait_avg_s"]) == (5, round((3 * 60 + 2 * 300) / 5, 1))
+    day = client.get("/api/offices?from=2026-11-30&to=2026-11-30", headers=prov).get_json()
+    daily = client.get("/api/offices/XA1/daily?date=2026-11-30", headers=prov).get_json()
+    assert {k: day["offices"][0][k] for k in daily["office"]} == daily["office"]
