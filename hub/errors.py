@@ -28,7 +28,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         code = (e.name or "error").lower().replace(" ", "_").replace("'", "")
-        return error_response(code, e.description or e.name, e.code or 500)
+        resp, status = error_response(code, e.description or e.name, e.code or 500)
+        for name, value in e.get_headers():  # keep Allow (405), Retry-After, ...
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp, status
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

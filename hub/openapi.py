@@ -9,7 +9,7 @@ from core.stats import METRIC_KEYS
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
     "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}  # fmt: skip
-DATE = {"type": "string", "format": "date"}
+DATE = {"type": "string", "format": "date", "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"}
 
 
 def _errors(*codes: int) -> dict:
@@ -45,6 +45,14 @@ def document() -> dict:
                     "application/json": {"schema": {"type": "object",
                     "required": ["date", "office", "services", "counters", "clerks", "hours"]}}}},
                     **_errors(400, 401, 403, 404)},
+            }},
+            "/api/login": {"post": {
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["name", "password"],
+                    "properties": {"name": {"type": "string"}, "password": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "a new token", "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["token"],
+                    "properties": {"token": {"type": "string"}}}}}}, **_errors(400, 401)},
             }},
             "/api/sync": {"post": {
                 "security": bearer,

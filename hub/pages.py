@@ -51,6 +51,8 @@ def login():
         isinstance(body.get(k), str) for k in ("name", "password")
     ):
         raise HubError("bad_body", "name and password are required.", 400)
+    if "\x00" in body["name"]:
+        raise HubError("bad_login", "Wrong name or password.", 401)
     from .app import pool
 
     with pool().connection() as conn:
