@@ -109,7 +109,7 @@ class Agent:
         return [[r[0], r[1], r[2], r[3], self._ticket(r[4]), r[5], r[6], r[7], _data(r[8])]
                 for r in rows]  # fmt: skip
 
-    def state(self) -> dict:
+    def state(self, sending: int = 0) -> dict:
         """The office's clock, targets, config version, devices and live figures."""
         e, conn = self.ext, self.ext.store.reader()
         office = e.settings.office
@@ -131,13 +131,13 @@ class Agent:
                        "targets": targets(conn, office), "config_version": version},
             "health": health,
             "live": {"waiting": waiting[0], "open_counters": opened[0],
-                     "lag_events": self.pending(), "sent_at": time.time()},
+                     "lag_events": max(0, self.pending() - sending), "sent_at": time.time()},
         }  # fmt: skip
 
     def send_once(self) -> int:
         """Send one batch; returns how many events the hub acknowledged (raises on failure)."""
         events = self.batch()
-        body = gzip.compress(json.dumps({**self.state(), "events": events}).encode(), 5)
+        body = gzip.compress(json.dumps({**self.state(len(events)), "events": events}).encode(), 5)
         r = requests.post(
             self.cfg["url"].rstrip("/") + "/api/sync", data=body, timeout=self.cfg["timeout_s"],
             headers={"Content-Type": "application/json", "Content-Encoding": "gzip",
