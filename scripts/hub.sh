@@ -20,12 +20,14 @@ mkdir -p "$data"
 chmod 755 "$data"
 
 pids=()
+pgctl=(/usr/lib/postgresql/15/bin/pg_ctl -D "$data/pg/pgdata" -m fast -w stop)
+[ "$(id -u)" = 0 ] && pgctl=(runuser -u postgres -- "${pgctl[@]}")
 cleanup() {
   trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # fast mode disconnects the servers still winding down, so stop it before waiting for them
+  "${pgctl[@]}" >>"$data/pg/stop.log" 2>&1 || true
   wait 2>/dev/null || true
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$data/pg/pgdata" -m fast stop >/dev/null || true
-  else /usr/lib/postgresql/15/bin/pg_ctl -D "$data/pg/pgdata" -m fast stop >/dev/null || true; fi
 }
 trap cleanup EXIT INT TERM
 
