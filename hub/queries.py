@@ -18,7 +18,7 @@ def league(conn, start: dt.date, end: dt.date, office: str | None = None) -> lis
     sql, args = league_sql(start, end, office)
     out = []
     for row in conn.execute(sql, args):
-        code, name, live, contact, last_id, *rest = row
+        code, name, live, health, contact, last_id, *rest = row
         sums = dict(zip(SUMMED, rest[: len(SUMMED)], strict=True))
         m = stats.empty_metrics()
         m.update({k: int(sums[k]) for k in COUNTS})
@@ -32,5 +32,8 @@ def league(conn, start: dt.date, end: dt.date, office: str | None = None) -> lis
         live = dict(live or {})
         live["last_contact"] = contact.isoformat() if contact else None
         live["last_event_id"] = last_id
+        live["devices"] = {
+            k: v.get("status") for k, v in (health or {}).items() if isinstance(v, dict)
+        }
         out.append({"code": code, "name": name, **m, "live": live})
     return out

@@ -83,7 +83,7 @@ def league_sql(start: dt.date, end: dt.date, office: str | None) -> tuple[str, l
         args += list(whole)
     sums = ", ".join(f"COALESCE(SUM(p.{c}), 0)" for c in SUMMED) + ", MAX(p.wait_max_s)"
     where = "WHERE o.code = %s" if office else ""
-    sql = (f"SELECT o.code, o.name, o.live, o.last_contact, o.last_event_id, {sums} "
+    sql = (f"SELECT o.code, o.name, o.live, o.health, o.last_contact, o.last_event_id, {sums} "
            f"FROM offices o LEFT JOIN ({' UNION ALL '.join(parts)}) p ON p.office = o.code "
            f"{where} GROUP BY o.code ORDER BY o.code")  # fmt: skip
     return sql, args + ([office] if office else [])

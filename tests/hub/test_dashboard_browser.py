@@ -30,8 +30,8 @@ def batch(start_id: int, tickets: int, wait_s: float) -> list[list]:
     return out
 
 
-def sync(hub, token, events):
-    r = requests.post(hub.url + "/api/sync", data=json.dumps({"events": events}),
+def sync(hub, token, events, **extra):
+    r = requests.post(hub.url + "/api/sync", data=json.dumps({"events": events, **extra}),
                       headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
     assert r.status_code == 200, r.text
 
@@ -44,7 +44,12 @@ def test_dashboard_ranks_sorts_and_refreshes_live(tmp_path, hub_url):
            for c, n in (("XA1", "Xã An Bình"), ("XA2", "Phường Hòa Lạc"))}  # fmt: skip
     hub_cli(hub_url, "user", "add", "tinh", "--role", "province_viewer", "--password", "secret123")
     sync(hub, tok["XA1"], batch(1, 4, 60))  # waits of 1 min: all within target
-    sync(hub, tok["XA2"], batch(1, 2, 1800))  # 30 min: none
+    sync(
+        hub,
+        tok["XA2"],
+        batch(1, 2, 1800),  # 30 min: none
+        health={"printer": {"status": "error", "type": "usb"}, "voice": {"status": "ok"}},
+    )
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -69,6 +74,9 @@ def test_dashboard_ranks_sorts_and_refreshes_live(tmp_path, hub_url):
             expect(page.locator("#live-state")).to_have_text("Cập nhật trực tiếp")
             assert page.evaluate("Chart.getChart('ranking').data.labels") == [
                 "Xã An Bình", "Phường Hòa Lạc"]  # fmt: skip
+            devices = page.locator("#devices tbody tr")
+            expect(devices).to_have_count(1)
+            expect(devices.first).to_have_text("Phường Hòa Lạcprintererror")
             sync(hub, tok["XA2"], batch(100, 6, 30))  # arrives while the page is open
             expect(page.locator("tr[data-code=XA2] td").nth(1)).to_have_text("8")
             page.goto(hub.url + "/?lang=en")

@@ -44,6 +44,26 @@
     }));
     $("#empty").hidden = rows.length > 0;
     drawChart();
+    drawDevices();
+  }
+
+  // Offices not heard from, and every health check of an office that is not fine.
+  function drawDevices() {
+    const stale = Date.now() - 15 * 60 * 1000;
+    const bad = [];
+    for (const r of rows) {
+      const seen = r.live.last_contact ? Date.parse(r.live.last_contact) : 0;
+      if (seen < stale) bad.push([r.name, "hub", S["hub.not_heard"]]);
+      for (const [name, status] of Object.entries(r.live.devices || {})) {
+        if (!["ok", "disabled", "not_configured"].includes(status)) bad.push([r.name, name, status]);
+      }
+    }
+    $("#devices tbody").replaceChildren(...bad.map((cells) => {
+      const tr = document.createElement("tr");
+      for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
+      return tr;
+    }));
+    $("#devices-ok").hidden = bad.length > 0;
   }
 
   function drawChart() {
