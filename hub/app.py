@@ -88,7 +88,7 @@ def _routes(app: Flask) -> None:
     @auth.viewer
     def office_daily(code):
         day = _day("date", dt.date.today())
-        if "\x00" in code:  # PostgreSQL text cannot hold NUL: no such office
+        if not ingest.storable(code):  # PostgreSQL text cannot hold it: no such office
             raise HubError("not_found", "No such office.", 404)
         if not auth.may_see(code):
             raise HubError("forbidden", "An office viewer sees only their own office.", 403)

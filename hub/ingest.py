@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import time
 from zoneinfo import ZoneInfo
 
@@ -23,25 +25,94 @@ class BadBatch(ValueError):
     """A sync body that does not fit; nothing of it is stored."""
 
 
+MAX_STATE_BYTES = 64 * 1024  # health and live figures of one office
+
+
+def storable(text: str) -> bool:
+    """PostgreSQL text holds no NUL and only valid UTF-8 (JSON allows lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _finite(x) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def _row(office: str, e) -> tuple:
     """One event of the body, checked, as a row of the events table."""
     if not isinstance(e, list) or len(e) != 9:
         raise BadBatch("each event is [id, at, day, type, ticket, service, counter, clerk, data]")
     eid, at, day, kind, ticket, service, counter, clerk, data = e
-    if type(eid) is not int or eid <= 0 or not isinstance(at, int | float) or isinstance(at, bool):
-        raise BadBatch("event id must be a positive integer and at a number")
+    if type(eid) is not int or not 0 < eid < 2**62 or not _finite(at):
+        raise BadBatch("event id must be a positive integer and at a finite number")
     if kind not in HUB_TYPES:
         raise BadBatch(f"event type {kind!r} does not go to the hub")
     try:
         day = dt.date.fromisoformat(day)
     except (TypeError, ValueError):
-        raise BadBatch(f"event {eid}: day must be YYYY-MM-DD") from None
+        day = None
+    if day is None or not 2000 <= day.year <= 2999:
+        raise BadBatch(f"event {eid}: day must be YYYY-MM-DD (2000-2999)")
     for v in (ticket, service, clerk, data):
-        if v is not None and (not isinstance(v, str) or len(v) > 4000 or "\x00" in v):
+        if v is not None and (not isinstance(v, str) or len(v) > 4000 or not storable(v)):
             raise BadBatch(f"event {eid}: text fields must be short strings")
     if counter is not None and (type(counter) is not int or not 0 <= counter < 2**31):
         raise BadBatch(f"event {eid}: counter must be an integer")
     return (office, eid, float(at), day, kind, ticket, service, counter, clerk, data)
+
+
+def _text(v, what: str, limit: int = 200) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str) or len(v) > limit or not storable(v):
+        raise BadBatch(f"{what} must be a short string")
+    return v
+
+
+def _state(body: dict) -> dict:
+    """The office's clock, targets, config version, devices and live figures, checked."""
+    office = body.get("office") or {}
+    if not isinstance(office, dict):
+        raise BadBatch("office must be an object")
+    tz = _text(office.get("timezone"), "office.timezone")
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except Exception:
+            raise BadBatch(f"unknown time zone {tz!r}") from None
+    targets = office.get("targets")
+    if targets is not None:
+        if not isinstance(targets, dict) or not all(
+            _finite(v) and 0 <= v <= 86400 and _text(k, "target code", 100)
+            for k, v in targets.items()
+        ):
+            raise BadBatch("office.targets: procedure code -> seconds (0 to 86400)")
+        targets = {k: int(v) for k, v in targets.items()}
+    dsa = office.get("day_starts_at")
+    if dsa is not None and not (type(dsa) is int and 0 <= dsa <= 23):
+        raise BadBatch("office.day_starts_at must be an hour 0 to 23")
+    out = {"timezone": tz, "day_starts_at": dsa, "targets": targets,
+           "config_version": _text(office.get("config_version"), "office.config_version")}  # fmt: skip
+    for key in ("health", "live"):
+        value = body.get(key)
+        if value is not None:
+            text = (
+                json.dumps(value, allow_nan=False, ensure_ascii=False)
+                if isinstance(value, dict)
+                else None
+            )
+            if (
+                text is None
+                or len(text) > MAX_STATE_BYTES
+                or not storable(text)
+                or "\\u0000" in text
+            ):
+                raise BadBatch(f"{key} must be a small object")
+        out[key] = value or None
+    return out
 
 
 def parse(office: str, body) -> tuple[list[tuple], dict]:
@@ -52,38 +123,22 @@ def parse(office: str, body) -> tuple[list[tuple], dict]:
     ids = [r[1] for r in rows]
     if ids != sorted(set(ids)):
         raise BadBatch("events must come in rising id order, each once")
-    state = body.get("office") or {}
-    if not isinstance(state, dict):
-        raise BadBatch("office must be an object")
-    return rows, state
-
-
-def _state_update(conn, office: str, state: dict, body: dict) -> None:
-    """Remember the office's time zone, targets, config version, devices and live figures."""
-    tz = state.get("timezone")
     try:
-        ZoneInfo(tz) if isinstance(tz, str) else None
-    except Exception:
-        tz = None
-    targets = state.get("targets")
-    targets = (
-        {k: int(v) for k, v in targets.items() if isinstance(v, int | float)}
-        if isinstance(targets, dict)
-        else None
-    )
-    dsa = state.get("day_starts_at")
-    dsa = dsa if type(dsa) is int and 0 <= dsa <= 23 else None
-    health = body.get("health") if isinstance(body.get("health"), dict) else None
-    live = body.get("live") if isinstance(body.get("live"), dict) else None
-    version = state.get("config_version")
+        return rows, _state(body)
+    except ValueError as e:  # NaN or infinity inside health or live
+        raise BadBatch(str(e)) from None
+
+
+def _state_update(conn, office: str, st: dict) -> None:
+    """Remember what the office said about itself; what it left out stays as it was."""
     conn.execute(
         "UPDATE offices SET timezone = COALESCE(%s, timezone), "
         "day_starts_at = COALESCE(%s, day_starts_at), targets = COALESCE(%s, targets), "
         "config_version = COALESCE(%s, config_version), health = COALESCE(%s, health), "
         "live = COALESCE(%s, live), last_contact = now() WHERE code = %s",
-        (tz if isinstance(tz, str) else None, dsa, Jsonb(targets) if targets is not None else None,
-         str(version) if version is not None else None, Jsonb(health) if health else None,
-         Jsonb(live) if live else None, office),
+        (st["timezone"], st["day_starts_at"], Jsonb(st["targets"]) if st["targets"] is not None else None,
+         st["config_version"], Jsonb(st["health"]) if st["health"] else None,
+         Jsonb(st["live"]) if st["live"] else None, office),
     )  # fmt: skip
 
 
@@ -92,7 +147,7 @@ def ingest(pool, office: str, body) -> dict:
     rows, state = parse(office, body)
     db.ensure_partitions(pool, {r[3] for r in rows})
     with pool.connection() as conn:
-        _state_update(conn, office, state, body)
+        _state_update(conn, office, state)
         inserted = 0
         if rows:
             with conn.cursor() as cur:

@@ -13,6 +13,7 @@ from server.i18n import LANGS, catalogue
 
 from . import auth
 from .errors import HubError
+from .ingest import storable
 
 bp = Blueprint("hub_pages", __name__)
 VENDOR = Path(__file__).resolve().parent.parent / "server" / "static" / "vendor"
@@ -51,7 +52,7 @@ def login():
         isinstance(body.get(k), str) for k in ("name", "password")
     ):
         raise HubError("bad_body", "name and password are required.", 400)
-    if "\x00" in body["name"]:
+    if not storable(body["name"]) or not storable(body["password"]):
         raise HubError("bad_login", "Wrong name or password.", 401)
     from .app import pool
 

@@ -28,7 +28,7 @@ def ev(i, day="2026-11-30", kind="issued", ticket="h1", at=None, data=None, coun
 
 
 def post(client, token, body, gz=False):
-    raw = json.dumps(body).encode()
+    raw = json.dumps(body).encode()  # NaN and infinity go out as JSON's extensions
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if gz:
         raw, headers["Content-Encoding"] = gzip.compress(raw), "gzip"
@@ -92,6 +92,19 @@ def test_events_are_append_only(hub_app, hub_url):
         {"events": [ev(1, counter="two")]},
         {"events": [ev(1, ticket="a\x00b")]},
         {"office": "x", "events": [ev(1)]},
+        {"events": [ev(1, at=float("inf"))]},
+        {"events": [[2**63, 1.0, "2026-11-30", "issued", None, None, None, None, None]]},
+        {"events": [ev(1, day="0001-01-01")]},
+        {"events": [ev(1, ticket="\ud800")]},
+        {"office": {"targets": {"hotich": float("inf")}}, "events": [ev(1)]},
+        {"office": {"targets": {"hotich": -1}}, "events": [ev(1)]},
+        {"office": {"timezone": "Mars/Olympus"}, "events": [ev(1)]},
+        {"office": {"day_starts_at": 24}, "events": [ev(1)]},
+        {"office": {"config_version": "a\x00"}, "events": [ev(1)]},
+        {"health": {"printer": {"status": float("nan")}}, "events": [ev(1)]},
+        {"live": {"x": "\x00"}, "events": [ev(1)]},
+        {"live": {"x": "\udc00"}, "events": [ev(1)]},
+        {"health": [1], "events": [ev(1)]},
     ],
 )
 def test_bad_batches_are_refused_and_store_nothing(hub_app, hub_url, body):
@@ -171,3 +184,14 @@ def test_a_range_reads_whole_months_and_loose_days(hub_app, hub_url):
     day = client.get("/api/offices?from=2026-11-30&to=2026-11-30", headers=prov).get_json()
     daily = client.get("/api/offices/XA1/daily?date=2026-11-30", headers=prov).get_json()
     assert {k: day["offices"][0][k] for k in daily["office"]} == daily["office"]
+
+
+def test_logins_with_text_postgresql_cannot_hold_are_refused(hub_app, hub_url):
+    viewer(hub_url, "tinh", "province_viewer")
+    client = hub_app.test_client()
+    for name in ("tinh\x00", "\ud800"):
+        r = client.post("/api/login", data=json.dumps({"name": name, "password": "secret123"}),
+                        content_type="application/json")  # fmt: skip
+        assert r.status_code == 401 and r.get_json()["error"]["code"] == "bad_login"
+    r = client.post("/api/login", json={"name": "tinh", "password": "secret123"})
+    assert r.status_code == 200 and r.get_json()["token"]
