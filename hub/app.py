@@ -50,6 +50,17 @@ def _body() -> dict:
         raise HubError("bad_body", "The body must be JSON.", 400) from None
 
 
+def _visible(code: str) -> None:
+    """404 for an unknown office, 403 for another office's viewer."""
+    if not ingest.storable(code):  # PostgreSQL text cannot hold it: no such office
+        raise HubError("not_found", "No such office.", 404)
+    if not auth.may_see(code):
+        raise HubError("forbidden", "An office viewer sees only their own office.", 403)
+    with pool().connection() as conn:
+        if conn.execute("SELECT 1 FROM offices WHERE code = %s", (code,)).fetchone() is None:
+            raise HubError("not_found", f"No office {code!r}.", 404)
+
+
 def _routes(app: Flask) -> None:
     @app.get("/api/health")
     def health():
@@ -84,17 +95,21 @@ def _routes(app: Flask) -> None:
             rows = queries.league(conn, start, end, scope)
         return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat()})
 
+    @app.get("/api/offices/<code>/trend")
+    @auth.viewer
+    def office_trend(code):
+        end = _day("to", dt.date.today())
+        start = _day("from", end - dt.timedelta(days=29))
+        _visible(code)
+        with pool().connection() as conn:
+            return jsonify({"trend": queries.trend(conn, code, start, end)})
+
     @app.get("/api/offices/<code>/daily")
     @auth.viewer
     def office_daily(code):
         day = _day("date", dt.date.today())
-        if not ingest.storable(code):  # PostgreSQL text cannot hold it: no such office
-            raise HubError("not_found", "No such office.", 404)
-        if not auth.may_see(code):
-            raise HubError("forbidden", "An office viewer sees only their own office.", 403)
+        _visible(code)
         with pool().connection() as conn:
-            if conn.execute("SELECT 1 FROM offices WHERE code = %s", (code,)).fetchone() is None:
-                raise HubError("not_found", f"No office {code!r}.", 404)
             report = ingest.compute(conn, code, day, time.time())
         return jsonify(report)
 

@@ -36,6 +36,15 @@ def document() -> dict:
                     "properties": {"offices": {"type": "array", "items": office_row}}}}}},
                     **_errors(400, 401)},
             }},
+            "/api/offices/{code}/trend": {"get": {
+                "security": bearer,
+                "parameters": [{"name": "code", "in": "path", "required": True,
+                                "schema": {"type": "string"}},
+                               *({"name": n, "in": "query", "schema": DATE} for n in ("from", "to"))],
+                "responses": {"200": {"description": "the office's days", "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["trend"]}}}},
+                    **_errors(400, 401, 403, 404)},
+            }},
             "/api/offices/{code}/daily": {"get": {
                 "security": bearer,
                 "parameters": [{"name": "code", "in": "path", "required": True,

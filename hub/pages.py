@@ -34,6 +34,15 @@ def dashboard():
                            common=catalogue().export(lang, ("common",)))  # fmt: skip
 
 
+@bp.get("/offices/<code>")
+def office_page(code):
+    lang = _lang()
+    strings = {lg: catalogue().export(lg, ("hub",)) for lg in LANGS}
+    return render_template("hub/office.html", lang=lang, s=strings[lang], en=strings["en"],
+                           strings=json.dumps(strings, ensure_ascii=False), code=code,
+                           common=catalogue().export(lang, ("common",)))  # fmt: skip
+
+
 @bp.get("/favicon.ico")
 def favicon():
     return Response(status=204)

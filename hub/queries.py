@@ -37,3 +37,17 @@ def league(conn, start: dt.date, end: dt.date, office: str | None = None) -> lis
         }
         out.append({"code": code, "name": name, **m, "live": live})
     return out
+
+
+def trend(conn, office: str, start: dt.date, end: dt.date) -> list[dict]:
+    """The office's days in [start, end] from the roll-up, oldest first."""
+    rows = conn.execute(
+        "SELECT to_char(day, 'YYYY-MM-DD'), issued, served, no_show, wait_p50_s, wait_p90_s, "
+        "within_target_pct, r3 + r4, r1 + r2 + r3 + r4 FROM daily "
+        "WHERE office = %s AND day BETWEEN %s AND %s ORDER BY day",
+        (office, start, end),
+    )
+    keys = ("date", "issued", "served", "no_show", "wait_p50_s", "wait_p90_s", "within_target_pct")
+    return [
+        {**dict(zip(keys, r[:7], strict=True)), "satisfied_pct": _pct(r[7], r[8])} for r in rows
+    ]

@@ -79,6 +79,11 @@ def test_dashboard_ranks_sorts_and_refreshes_live(tmp_path, hub_url):
             expect(devices.first).to_have_text("Phường Hòa Lạcprintererror")
             sync(hub, tok["XA2"], batch(100, 6, 30))  # arrives while the page is open
             expect(page.locator("tr[data-code=XA2] td").nth(1)).to_have_text("8")
+            page.click("text=Xã An Bình")  # the office page: its day and its trend
+            expect(page.locator("#office-name")).to_have_text("Đơn vị Xã An Bình")
+            expect(page.locator("#figures tbody td").first).to_have_text("4")
+            expect(page.locator("#services tbody tr")).to_have_count(1)
+            page.wait_for_function("Chart.getChart('trend') !== undefined")
             page.goto(hub.url + "/?lang=en")
             expect(page.locator("#league th").first).to_have_text("Office")
             assert errors == []

@@ -145,6 +145,9 @@ def test_roles_and_scopes(hub_app, hub_url):
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "forbidden"
     assert client.get("/api/offices/XA2/daily?date=2026-11-30", headers=own).status_code == 200
     assert client.get("/api/offices/NOPE/daily", headers=prov).status_code == 404
+    assert client.get("/api/offices/XA1/trend", headers=own).status_code == 403
+    trend = client.get("/api/offices/XA2/trend?from=2026-11-01&to=2026-11-30", headers=own)
+    assert [(d["date"], d["issued"]) for d in trend.get_json()["trend"]] == [("2026-11-30", 2)]
     assert client.get("/api/offices?from=2026-13-01", headers=prov).status_code == 400
     empty = client.get("/api/offices?from=2026-12-02&to=2026-12-01", headers=prov).get_json()
     assert [r["issued"] for r in empty["offices"]] == [0, 0]

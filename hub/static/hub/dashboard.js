@@ -37,7 +37,14 @@
         const td = document.createElement("td");
         let v = value(r, th.dataset.key);
         if (th.dataset.key === "last_contact" && v) v = new Date(v).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB");
-        td.textContent = fmt(v, th.dataset.min);
+        if (th.dataset.key === "name") {
+          const a = document.createElement("a");
+          a.href = `/offices/${encodeURIComponent(r.code)}?lang=${lang}`;
+          a.textContent = v;
+          td.appendChild(a);
+        } else {
+          td.textContent = fmt(v, th.dataset.min);
+        }
         tr.appendChild(td);
       }
       return tr;
