@@ -43,9 +43,14 @@ def _meta(conn, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _set_meta(store, key: str, value: str) -> None:
+def _advance(store, cursor: int) -> None:
+    """Move the cursor forward only: `flask hub sync` and the thread may both be sending."""
     with store.write() as conn:
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+            (CURSOR, str(cursor)),
+        )
 
 
 def _data(raw) -> str | None:
@@ -152,7 +157,7 @@ class Agent:
         if events:
             if type(acked) is not int or acked < events[-1][0]:
                 raise RuntimeError(f"hub acknowledged {acked!r}, not {events[-1][0]}")
-            _set_meta(self.ext.store, CURSOR, str(events[-1][0]))
+            _advance(self.ext.store, events[-1][0])
         self.last_ok, self.last_error, self.failures = time.time(), None, 0
         return len(events)
 

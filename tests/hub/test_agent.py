@@ -86,3 +86,13 @@ def test_ticket_ids_and_kiosks_stay_home(app, onestop, kiosk, counter, bad_hub):
     other = Agent(onestop)
     other._key = b"another office's secret"
     assert other.batch()[0][4] != rows[0][4]
+
+
+@pytest.mark.parametrize("bad_hub", ["error"], indirect=True)
+def test_the_cursor_only_moves_forward(onestop, bad_hub):
+    from server.hubsync import _advance
+
+    agent = Agent(onestop)
+    _advance(onestop.store, 7)
+    _advance(onestop.store, 3)  # a slower second sender acknowledging an older batch
+    assert agent.cursor() == 7
