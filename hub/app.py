@@ -9,7 +9,7 @@ import os
 import time
 import zlib
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 
 from . import auth, cli, db, errors, ingest, openapi, pages, queries
 from .errors import HubError
@@ -90,9 +90,16 @@ def _routes(app: Flask) -> None:
         today = dt.date.today()
         start, end = _day("from", today), _day("to", today)
         # to before from is an empty period: every office with nothing in it.
+        fmt = request.args.get("format", "json")
+        if fmt not in ("json", "csv"):
+            raise HubError("bad_format", "format is json or csv.", 400)
         scope = g.user["office"] if g.user["role"] == "office_viewer" else None
         with pool().connection() as conn:
             rows = queries.league(conn, start, end, scope)
+        if fmt == "csv":
+            name = f"don-vi-{start.isoformat()}-{end.isoformat()}.csv"
+            return Response(queries.league_csv(rows), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
         return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat()})
 
     @app.get("/api/offices/<code>/trend")

@@ -30,10 +30,13 @@ def document() -> dict:
             "/api/health": {"get": {"responses": {"200": {"description": "ok"}}}},
             "/api/offices": {"get": {
                 "security": bearer,
-                "parameters": [{"name": n, "in": "query", "schema": DATE} for n in ("from", "to")],
+                "parameters": [*({"name": n, "in": "query", "schema": DATE} for n in ("from", "to")),
+                               {"name": "format", "in": "query",
+                                "schema": {"type": "string", "enum": ["json", "csv"]}}],
                 "responses": {"200": {"description": "league table", "content": {
                     "application/json": {"schema": {"type": "object", "required": ["offices"],
-                    "properties": {"offices": {"type": "array", "items": office_row}}}}}},
+                    "properties": {"offices": {"type": "array", "items": office_row}}}},
+                    "text/csv": {"schema": {"type": "string"}}}},
                     **_errors(400, 401)},
             }},
             "/api/offices/{code}/trend": {"get": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -79,6 +80,10 @@ def test_dashboard_ranks_sorts_and_refreshes_live(tmp_path, hub_url):
             expect(devices.first).to_have_text("Phường Hòa Lạcprintererror")
             sync(hub, tok["XA2"], batch(100, 6, 30))  # arrives while the page is open
             expect(page.locator("tr[data-code=XA2] td").nth(1)).to_have_text("8")
+            with page.expect_download() as got:
+                page.click("#csv")
+            text = Path(got.value.path()).read_text(encoding="utf-8-sig")
+            assert text.splitlines()[1].startswith("XA1,Xã An Bình,4,4,")
             page.click("text=Xã An Bình")  # the office page: its day and its trend
             expect(page.locator("#office-name")).to_have_text("Đơn vị Xã An Bình")
             expect(page.locator("#figures tbody td").first).to_have_text("4")

@@ -82,9 +82,26 @@
     chart = new Chart($("#ranking"), { type: "bar", data, options: { indexAxis: "y", animation: false, maintainAspectRatio: false, scales: { x: { min: 0, max: 100 } } } });
   }
 
-  async function load() {
+  function period() {
     const f = new FormData($("#period"));
-    const q = new URLSearchParams({ from: f.get("from") || today(), to: f.get("to") || today() });
+    return new URLSearchParams({ from: f.get("from") || today(), to: f.get("to") || today() });
+  }
+
+  // A plain link cannot carry the Bearer token: fetch the file, hand it over as a blob.
+  async function downloadCsv() {
+    const q = period();
+    q.set("format", "csv");
+    const r = await fetch("/api/offices?" + q, { headers: { Authorization: "Bearer " + token } });
+    if (!r.ok) return;
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await r.blob());
+    a.download = `don-vi-${q.get("from")}-${q.get("to")}.csv`;
+    a.click();
+    URL.revokeObjectURL(a.href);
+  }
+
+  async function load() {
+    const q = period();
     const r = await fetch("/api/offices?" + q, { headers: { Authorization: "Bearer " + token } });
     if (r.status === 401) { sessionStorage.removeItem("hubToken"); token = null; showLogin(); return; }
     rows = (await r.json()).offices;
@@ -123,6 +140,7 @@
     showBoard();
   });
   $("#period").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
+  $("#csv").addEventListener("click", downloadCsv);
   $("#today").addEventListener("click", () => { const f = $("#period"); f.elements.from.value = f.elements.to.value = today(); load(); });
   document.querySelectorAll("#league th").forEach((th) => th.addEventListener("click", () => {
     sort = { key: th.dataset.key, dir: sort.key === th.dataset.key ? -sort.dir : (th.dataset.type === "text" ? 1 : -1) };
