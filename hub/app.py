@@ -84,6 +84,8 @@ def _routes(app: Flask) -> None:
             raise HubError("bad_batch", str(e), 400) from None
         return jsonify(ack)
 
+
+def _office_routes(app: Flask) -> None:
     @app.get("/api/offices")
     @auth.viewer
     def offices():
@@ -133,6 +135,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["hub"] = {"pool": db.make_pool(url), "url": url}
     errors.init_app(app)
     _routes(app)
+    _office_routes(app)
     openapi.init_app(app)
     app.register_blueprint(pages.bp)
     cli.init_app(app)
