@@ -8,17 +8,24 @@ import json
 import os
 import time
 import zlib
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, jsonify, request
 
 from . import auth, cli, db, errors, ingest, openapi, pages, queries
 from .errors import HubError
 
+TZ = "Asia/Ho_Chi_Minh"
 MAX_SYNC_BYTES = 64 * 1024 * 1024  # a decompressed batch; a week of a busy office is ~3 MB
 
 
 def pool():
     return current_app.extensions["hub"]["pool"]
+
+
+def _today() -> dt.date:
+    """The province's date (the server's clock may well run in UTC)."""
+    return dt.datetime.now(ZoneInfo(os.environ.get("ONESTOP_HUB_TIMEZONE") or TZ)).date()
 
 
 def _day(name: str, default: dt.date) -> dt.date:
@@ -89,7 +96,7 @@ def _office_routes(app: Flask) -> None:
     @app.get("/api/offices")
     @auth.viewer
     def offices():
-        today = dt.date.today()
+        today = _today()
         start, end = _day("from", today), _day("to", today)
         # to before from is an empty period: every office with nothing in it.
         fmt = request.args.get("format", "json")
@@ -107,7 +114,7 @@ def _office_routes(app: Flask) -> None:
     @app.get("/api/offices/<code>/trend")
     @auth.viewer
     def office_trend(code):
-        end = _day("to", dt.date.today())
+        end = _day("to", _today())
         start = _day("from", end - dt.timedelta(days=29))
         _visible(code)
         with pool().connection() as conn:
@@ -116,7 +123,7 @@ def _office_routes(app: Flask) -> None:
     @app.get("/api/offices/<code>/daily")
     @auth.viewer
     def office_daily(code):
-        day = _day("date", dt.date.today())
+        day = _day("date", _today())
         _visible(code)
         with pool().connection() as conn:
             report = ingest.compute(conn, code, day, time.time())
@@ -128,6 +135,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     test_config = dict(test_config or {})
     app = Flask(__name__, static_folder="static", template_folder="templates")
     url = test_config.pop("DATABASE_URL", None) or db.database_url()
+    _today()  # a bad ONESTOP_HUB_TIMEZONE stops start-up, not every request
     app.config.update(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=32 * 1024 * 1024)
     app.config.update(test_config)
     app.json.ensure_ascii = False

@@ -75,6 +75,13 @@ class Agent:
         self.last_error: str | None = None
         self.failures = 0
         self._key: bytes | None = None
+        self.thread: threading.Thread | None = None
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the thread (before the store closes under it)."""
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
 
     def key(self) -> bytes:
         """The office secret behind the ticket hashes: made once, kept in `meta`."""
@@ -233,7 +240,8 @@ def init_app(app: Flask, ext: Onestop):
     app.cli.add_command(hub)
     if not ext.settings["hub"]["url"]:
         return lambda: {"status": "not_configured"}
-    agent = Agent(ext)
+    agent = app.extensions["hubsync"] = Agent(ext)
     if _serving():
-        threading.Thread(target=agent.run, name="hubsync", daemon=True).start()
+        agent.thread = threading.Thread(target=agent.run, name="hubsync", daemon=True)
+        agent.thread.start()
     return agent.health

@@ -45,6 +45,15 @@ def bad_hub(request):
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def stop_agent(app):
+    """The agent's thread ends before the app fixture closes the store it reads."""
+    yield
+    agent = app.extensions.get("hubsync")
+    if agent is not None:
+        agent.close()
+
+
 @pytest.fixture
 def config(bad_hub):
     return site_config(hub={"url": bad_hub[0], "office_code": "XA1", "token": "t",
