@@ -12,7 +12,7 @@ dev=0
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core)
 # sox + libsox-fmt-mp3: decode audio in voice tests; systemd: systemd-analyze;
 # the linter of the installer's scripts (shellcheck); xvfb: the screens' launcher (tests/systemd).
-[ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3 systemd shellcheck xvfb faketime)
+[ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3 systemd shellcheck xvfb faketime postgresql libpq5)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

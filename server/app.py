@@ -24,7 +24,20 @@ from counter import bp as counter_bp
 from display import bp as display_bp
 from voice import views as voice_views
 
-from . import api, auth, backup, cli, enrol, errors, i18n, openapi, security, sockets, views
+from . import (
+    api,
+    auth,
+    backup,
+    cli,
+    enrol,
+    errors,
+    hubsync,
+    i18n,
+    openapi,
+    security,
+    sockets,
+    views,
+)
 from . import settings as settings_mod
 from .kernel import Onestop
 
@@ -102,4 +115,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     reports.init_app(app)
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
+    ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
     return app

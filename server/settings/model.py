@@ -126,6 +126,10 @@ class Settings:
         printer = self.sections["printer"]
         if printer["type"] == "network" and not printer["host"].strip():
             raise ConfigError(p, "printer.host", "is required when printer.type is network")
+        hub = self.sections["hub"]
+        for key in ("office_code", "token"):
+            if hub["url"] and not hub[key].strip():
+                raise ConfigError(p, f"hub.{key}", "is required when hub.url is set")
         if not self.services:
             raise ConfigError(p, "services", "at least one procedure is required")
         _unique(self.services, "code", p, "services", "duplicate procedure code {!r}")

@@ -158,6 +158,23 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             "time", "", "Local time of the daily backup; empty: 30 min after closing_time."
         ),
     },
+    "hub": {
+        "url": Setting(
+            str, "", "Province hub to sync the log to; empty: no sync.", check=http_url
+        ),
+        "office_code": Setting(
+            str, "", "This office's code at the hub (`office add CODE` there)."
+        ),
+        "token": Setting(str, "", "The sync token the hub printed for this office."),
+        "batch": Setting(int, 1000, "Events sent per request to the hub.", lo=1, hi=20000),
+        "interval_s": Setting(
+            float, 5.0, "Seconds between syncs once caught up.", lo=0.1, hi=3600
+        ),
+        "max_backoff_s": Setting(
+            float, 300.0, "Longest wait between retries while the hub fails.", lo=1, hi=86400
+        ),
+        "timeout_s": Setting(float, 15.0, "Seconds one request may take.", lo=1, hi=600),
+    },
     "security": {
         "secure_cookies": Setting(
             bool, False, "Mark login cookies Secure (set when the site is served over HTTPS)."

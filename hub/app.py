@@ -1,0 +1,150 @@
+"""create_app() of the province hub: the pool, migrations, the API, the pages and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import time
+import zlib
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, current_app, g, jsonify, request
+
+from . import auth, cli, db, errors, ingest, openapi, pages, queries
+from .errors import HubError
+
+TZ = "Asia/Ho_Chi_Minh"
+MAX_SYNC_BYTES = 64 * 1024 * 1024  # a decompressed batch; a week of a busy office is ~3 MB
+
+
+def pool():
+    return current_app.extensions["hub"]["pool"]
+
+
+def _today() -> dt.date:
+    """The province's date (the server's clock may well run in UTC)."""
+    return dt.datetime.now(ZoneInfo(os.environ.get("ONESTOP_HUB_TIMEZONE") or TZ)).date()
+
+
+def _day(name: str, default: dt.date) -> dt.date:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2999:  # month arithmetic stays inside the calendar
+        raise HubError("bad_date", f"{name} must be a date YYYY-MM-DD (2000-2999).", 400)
+    return day
+
+
+def _body() -> dict:
+    raw = request.get_data(cache=False)
+    if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        try:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            raw = d.decompress(raw, MAX_SYNC_BYTES)
+            if d.unconsumed_tail:
+                raise HubError("too_large", "The batch is too large.", 413)
+        except (zlib.error, gzip.BadGzipFile):
+            raise HubError("bad_body", "The body is not valid gzip.", 400) from None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise HubError("bad_body", "The body must be JSON.", 400) from None
+
+
+def _visible(code: str) -> None:
+    """404 for an unknown office, 403 for another office's viewer."""
+    if not ingest.storable(code):  # PostgreSQL text cannot hold it: no such office
+        raise HubError("not_found", "No such office.", 404)
+    if not auth.may_see(code):
+        raise HubError("forbidden", "An office viewer sees only their own office.", 403)
+    with pool().connection() as conn:
+        if conn.execute("SELECT 1 FROM offices WHERE code = %s", (code,)).fetchone() is None:
+            raise HubError("not_found", f"No office {code!r}.", 404)
+
+
+def _routes(app: Flask) -> None:
+    @app.get("/api/health")
+    def health():
+        try:
+            with pool().connection(timeout=5) as conn:
+                conn.execute("SELECT 1")
+            return jsonify({"status": "ok", "checks": {"db": {"status": "ok"}}})
+        except Exception as exc:
+            return jsonify({"status": "error", "checks": {"db": {"status": "error",
+                            "message": str(exc)}}}), 503  # fmt: skip
+
+    @app.post("/api/sync")
+    @auth.office_token
+    def sync():
+        fail = os.environ.get("ONESTOP_HUB_FAIL_FILE")
+        if fail and os.path.exists(fail):  # test hook: the hub answers 500 for a while
+            return errors.error_response("internal_error", "Failing on purpose.", 500)
+        try:
+            ack = ingest.ingest(pool(), g.office, _body())
+        except ingest.BadBatch as e:
+            raise HubError("bad_batch", str(e), 400) from None
+        return jsonify(ack)
+
+
+def _office_routes(app: Flask) -> None:
+    @app.get("/api/offices")
+    @auth.viewer
+    def offices():
+        today = _today()
+        start, end = _day("from", today), _day("to", today)
+        # to before from is an empty period: every office with nothing in it.
+        fmt = request.args.get("format", "json")
+        if fmt not in ("json", "csv"):
+            raise HubError("bad_format", "format is json or csv.", 400)
+        scope = g.user["office"] if g.user["role"] == "office_viewer" else None
+        with pool().connection() as conn:
+            rows = queries.league(conn, start, end, scope)
+        if fmt == "csv":
+            name = f"don-vi-{start.isoformat()}-{end.isoformat()}.csv"
+            return Response(queries.league_csv(rows), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+        return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat()})
+
+    @app.get("/api/offices/<code>/trend")
+    @auth.viewer
+    def office_trend(code):
+        end = _day("to", _today())
+        start = _day("from", end - dt.timedelta(days=29))
+        _visible(code)
+        with pool().connection() as conn:
+            return jsonify({"trend": queries.trend(conn, code, start, end)})
+
+    @app.get("/api/offices/<code>/daily")
+    @auth.viewer
+    def office_daily(code):
+        day = _day("date", _today())
+        _visible(code)
+        with pool().connection() as conn:
+            report = ingest.compute(conn, code, day, time.time())
+        return jsonify(report)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the hub; test_config may set DATABASE_URL and Flask keys."""
+    test_config = dict(test_config or {})
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    url = test_config.pop("DATABASE_URL", None) or db.database_url()
+    _today()  # a bad ONESTOP_HUB_TIMEZONE stops start-up, not every request
+    app.config.update(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=32 * 1024 * 1024)
+    app.config.update(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["hub"] = {"pool": db.make_pool(url), "url": url}
+    errors.init_app(app)
+    _routes(app)
+    _office_routes(app)
+    openapi.init_app(app)
+    app.register_blueprint(pages.bp)
+    cli.init_app(app)
+    return app

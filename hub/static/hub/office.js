@@ -1,0 +1,55 @@
+// One office on the hub: a day's figures by procedure and counter, and its last 30 days.
+(function () {
+  "use strict";
+  const lang = document.body.dataset.lang;
+  const code = document.body.dataset.code;
+  const S = JSON.parse(document.getElementById("strings").textContent)[lang];
+  const $ = (sel) => document.querySelector(sel);
+  const token = sessionStorage.getItem("hubToken");
+  const auth = { headers: { Authorization: "Bearer " + token } };
+  const min = (v) => (v === null || v === undefined ? "–" : (v / 60).toFixed(1));
+  const val = (v) => (v === null || v === undefined ? "–" : String(v));
+  let chart = null;
+
+  function row(cells) {
+    const tr = document.createElement("tr");
+    for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
+    return tr;
+  }
+
+  async function day() {
+    const date = new FormData($("#period")).get("date");
+    const r = await fetch(`/api/offices/${encodeURIComponent(code)}/daily?date=${date}`, auth);
+    if (!r.ok) { if (r.status === 401) location.href = "/"; return; }
+    const d = await r.json();
+    const o = d.office;
+    $("#figures tbody").replaceChildren(row([val(o.issued), val(o.served), min(o.wait_p50_s), min(o.wait_p90_s), val(o.within_target_pct), val(o.satisfied_pct)]));
+    for (const scope of ["services", "counters"]) {
+      $(`#${scope} tbody`).replaceChildren(...d[scope].map((m) => row([m.key, val(m.issued), val(m.served), min(m.wait_p50_s), val(m.within_target_pct)])));
+    }
+  }
+
+  async function trend() {
+    const r = await fetch(`/api/offices/${encodeURIComponent(code)}/trend`, auth);
+    if (!r.ok) return;
+    const t = (await r.json()).trend;
+    const data = { labels: t.map((d) => d.date), datasets: [
+      { label: S["hub.issued"], data: t.map((d) => d.issued), yAxisID: "y", backgroundColor: "#9fb8cc", type: "bar" },
+      { label: S["hub.within_target"], data: t.map((d) => d.within_target_pct), yAxisID: "pct", borderColor: "#2f6f9f", type: "line" },
+    ] };
+    if (chart) { chart.data = data; chart.update("none"); return; }
+    chart = new Chart($("#trend"), { data, options: { animation: false, maintainAspectRatio: false, scales: { pct: { position: "right", min: 0, max: 100 } } } });
+  }
+
+  async function name() {
+    const r = await fetch("/api/offices", auth);
+    if (!r.ok) return;
+    const o = (await r.json()).offices.find((x) => x.code === code);
+    if (o) { $("#office-name").textContent = S["hub.office_page"].replace("{name}", o.name); document.title = o.name; }
+  }
+
+  if (!token) { location.href = "/"; return; }
+  $("#period").elements.date.value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Ho_Chi_Minh" });
+  $("#period").addEventListener("submit", (ev) => { ev.preventDefault(); day(); });
+  name(); day(); trend();
+})();
