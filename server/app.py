@@ -23,7 +23,7 @@ from counter import bp as counter_bp
 from display import bp as display_bp
 from voice import views as voice_views
 
-from . import api, auth, backup, cli, errors, i18n, openapi, security, sockets, views
+from . import api, auth, backup, cli, errors, i18n, limits, openapi, security, sockets, views
 from . import settings as settings_mod
 from .kernel import Onestop
 
@@ -98,4 +98,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     reports.init_app(app)
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
+    limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app
