@@ -6,6 +6,8 @@
 # --standalone: also DIR/nginx.conf, a whole config for `nginx -p DIR -c DIR/nginx.conf`
 # (the demo's own nginx, not the system service); --tls: DIR/onestop-tls.conf (443, the
 # certificate in DIR/tls/); --staff-https: staff pages on plain HTTP redirect to HTTPS.
+# NGINX_DIR: the path DIR has when nginx reads it (install.sh --root writes into an image);
+# NGINX_TLS: where server.crt and server.key are (default NGINX_DIR/tls).
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../systemd/nginx" && pwd)
 dir=${1:?DIR}; listen=${2:?LISTEN}; upstream=${3:?UPSTREAM}; shift 3
@@ -20,14 +22,28 @@ case $upstream in 127.*:* | localhost:* | \[::1\]:*) ;; *)
   echo "nginx_conf.sh: gunicorn must listen on loopback behind nginx, not $upstream" >&2; exit 2 ;;
 esac
 mkdir -p "$dir"
-fill() { sed -e "s#@LISTEN@#$listen#g" -e "s#@UPSTREAM@#$upstream#g" -e "s#@DIR@#$dir#g" "$1"; }
+as=${NGINX_DIR:-$dir}
+tlsdir=${NGINX_TLS:-$as/tls}
+fill() {
+  sed -e "s#@LISTEN@#$listen#g" -e "s#@UPSTREAM@#$upstream#g" -e "s#@DIR@#$as#g" \
+    -e "s#@TLS@#$tlsdir#g" "$1"
+}
 fill "$src/onestop.conf" >"$dir/onestop.conf"
 cp "$src/onestop-locations.conf" "$dir/onestop-locations.conf"
 if [ $staff = 1 ]; then cp "$src/onestop-staff-http.conf" "$dir/onestop-staff-http.conf"; else
   echo "# Staff pages are served on this listener too (no HTTPS configured)." \
     >"$dir/onestop-staff-http.conf"
 fi
-if [ $tls = 1 ]; then fill "$src/onestop-tls.conf" >"$dir/onestop-tls.conf"; else rm -f "$dir/onestop-tls.conf"; fi
+if [ $tls = 1 ]; then
+  fill "$src/onestop-tls.conf" >"$dir/onestop-tls.conf"
+  # The CA certificate over plain HTTP too: the first step of trusting the office's HTTPS
+  # (the officer compares its fingerprint, printed by install.sh, on the device).
+  printf '%s\n' "location = /onestop-ca.crt {" "    default_type application/x-x509-ca-cert;" \
+    "    alias $tlsdir/ca.crt;" "}" >"$dir/onestop-ca.conf"
+else
+  rm -f "$dir/onestop-tls.conf"
+  echo "# No office CA on this listener (no HTTPS configured)." >"$dir/onestop-ca.conf"
+fi
 if [ $standalone = 1 ]; then
   mkdir -p "$dir/tmp" "$dir/logs"
   user=""
