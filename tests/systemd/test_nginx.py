@@ -140,3 +140,28 @@ def test_slowloris_and_a_flood_do_not_stop_the_kiosk(stack):
     print(f"kiosk through nginx under 100 slowloris: max {max(times) * 1000:.0f} ms")
     for s in held:
         s.close()
+
+
+UPGRADE = (
+    b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+)
+
+
+def open_socket(port: int, addr: str) -> tuple[str, socket.socket]:
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(addr, 0))
+    s.sendall(UPGRADE)
+    return s.recv(100).split(b" ")[1].decode(), s
+
+
+@pytest.mark.slow
+def test_open_sockets_are_bounded_per_real_address_through_nginx(stack):
+    held = [open_socket(stack.port, "127.0.0.5") for _ in range(12)]
+    codes = [code for code, _ in held]
+    assert codes.count("101") == 8 and codes.count("429") == 4  # [limits] sockets_per_address
+    # The bound is the attacker's own (X-Real-IP reaches the app): a screen elsewhere connects.
+    code, s = open_socket(stack.port, "127.0.0.6")
+    assert code == "101"
+    for _, sock in [*held, (code, s)]:
+        sock.close()
