@@ -221,14 +221,14 @@ class Office:
 
     def health(self) -> None:
         while not self.stop.is_set():
-            self.health_n += 1
+            ok = False
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=2)
                 c.request("GET", "/api/health")
-                if c.getresponse().status == 200:
-                    self.health_ok += 1
+                ok = c.getresponse().status == 200
             except OSError:
                 pass
+            self.health_n, self.health_ok = self.health_n + 1, self.health_ok + ok
             time.sleep(1.0)
 
     def watch(self) -> None:
@@ -400,16 +400,15 @@ def run(args, cgroup: Cgroup | None) -> list[dict]:
                 tokens.append(stack.flask("user", "token", f"quay{i}").strip().splitlines()[-1])
             office = Office(stack, tokens)
             p = stack.port
-            rows = [phase(office, "none (baseline)", time.sleep, args.hold_s)]
-            rows.append(phase(office, f"issue flood {args.flood_s:.0f} s", flood, p, args.flood_s))
+            h = args.hold_s
+            rows = [phase(office, "none (baseline)", h, time.sleep, h)]
             rows.append(
-                phase(office, "1000 sockets, 1 addr", idle_sockets, p, 1000, 1, args.hold_s)
+                phase(office, f"issue flood {args.flood_s:.0f} s", h, flood, p, args.flood_s)
             )
-            rows.append(
-                phase(office, "1000 sockets, 50 addrs", idle_sockets, p, 1000, 50, args.hold_s)
-            )
-            rows.append(phase(office, "100 slowloris", slowloris, p, 100, args.hold_s))
-            rows.append(phase(office, "200 parallel logins", logins, p, 200))
+            rows.append(phase(office, "1000 sockets, 1 addr", h, idle_sockets, p, 1000, 1, h))
+            rows.append(phase(office, "1000 sockets, 50 addrs", h, idle_sockets, p, 1000, 50, h))
+            rows.append(phase(office, "100 slowloris", h, slowloris, p, 100, h))
+            rows.append(phase(office, "200 parallel logins", h, logins, p, 200))
             office.stop.set()
             return rows
         finally:
