@@ -124,3 +124,11 @@ def test_the_table_of_clients_stays_bounded(monkeypatch):
 def test_ipv6_clients_are_one_per_64():
     assert client_key("2001:db8::1") == client_key("2001:db8::ffff:2") == "2001:db8::/64"
     assert client_key("::ffff:10.0.0.1") == "10.0.0.1"
+
+
+def test_the_machine_itself_is_bound_only_by_the_total(app):
+    limits = app.extensions["onestop_limits"]
+    for _ in range(limits.cfg["sockets_per_address"] + 5):
+        assert limits.socket_opened("127.0.0.1") is None
+    limits.open_total = limits.cfg["sockets_total"]
+    assert limits.socket_opened("127.0.0.1") == "too_many_sockets"
