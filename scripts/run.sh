@@ -18,11 +18,13 @@ if ! .venv/bin/flask user list | grep -q .; then
   .venv/bin/flask user add canbo1 --role clerk --password canbo123
   echo "Demo users: admin/admin123, giamsat/giamsat123 (supervisor), canbo1/canbo123 (clerk)"
 fi
+# Debian keeps nginx in /usr/sbin, which a normal user's PATH lacks.
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
 ngx=$ONESTOP_DATA/nginx
 listen=$PORT
 [ "$HOST" = 0.0.0.0 ] || listen=$HOST:$PORT
 scripts/nginx_conf.sh "$ngx" "$listen" "127.0.0.1:$APP_PORT" --standalone
-nginx -t -q -p "$ngx" -c "$ngx/nginx.conf"
+"$nginx" -t -q -p "$ngx" -c "$ngx/nginx.conf"
 
 pids=()
 stop() {
@@ -36,7 +38,7 @@ trap stop EXIT INT TERM
 MALLOC_ARENA_MAX=2 ONESTOP_SECURITY_BEHIND_PROXY=true .venv/bin/gunicorn --worker-class gthread --threads 256 -w 1 \
   -b "127.0.0.1:$APP_PORT" --access-logfile - --graceful-timeout 5 --no-control-socket wsgi:app &
 pids+=($!)
-nginx -p "$ngx" -c "$ngx/nginx.conf" &
+"$nginx" -p "$ngx" -c "$ngx/nginx.conf" &
 pids+=($!)
 
 ip=$(hostname -I 2>/dev/null | awk '{print $1}')

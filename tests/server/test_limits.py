@@ -132,3 +132,16 @@ def test_the_machine_itself_is_bound_only_by_the_total(app):
         assert limits.socket_opened("127.0.0.1") is None
     limits.open_total = limits.cfg["sockets_total"]
     assert limits.socket_opened("127.0.0.1") == "too_many_sockets"
+
+
+def test_an_enrolled_device_has_its_own_bucket_that_a_flood_cannot_drain(app, client):
+    limits = app.extensions["onestop_limits"]
+    limits.identify = lambda token: "device" if token == "kiosk-token" else None
+    for _ in range(10):
+        issue(client, ATTACKER)  # the same address as the kiosk, flooding
+    kiosk = {"Authorization": "Bearer kiosk-token"}
+    burst = limits.cfg["device_issue_burst"]
+    seen = [limits.check({"PATH_INFO": "/api/tickets", "REQUEST_METHOD": "POST",
+                          "REMOTE_ADDR": ATTACKER["REMOTE_ADDR"], "HTTP_AUTHORIZATION": k})
+            for k in [kiosk["Authorization"]] * (burst + 1)]  # fmt: skip
+    assert seen[:burst] == [None] * burst and seen[burst][0] == "rate_limited"
