@@ -231,6 +231,21 @@ def m004_clock_and_keys(db: Database) -> None:
         conn.execute(sql)
 
 
+@migrations()
+def m005_sessions(db: Database) -> None:
+    """Logins kept on the server, so logout, a new password or disabling ends them at once."""
+    db.executescript(
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+            sid_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, expires_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        CREATE INDEX sessions_user ON sessions (user_id) WHERE revoked_at IS NULL;
+        """
+    )
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)

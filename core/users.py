@@ -1,4 +1,4 @@
-"""Users, roles, password hashes and API tokens (stored hashed)."""
+"""Users, roles, password hashes (bounded in number at once), API tokens and login sessions."""
 
 from __future__ import annotations
 
@@ -7,20 +7,54 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+import threading
 import time
 
-from .errors import BadRequest, Conflict, NotFound
+from .errors import BadRequest, Conflict, NotFound, QueueError
 
 ROLES = ("clerk", "supervisor", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
 
 # scrypt parameters: ~16 MiB and a few tens of ms per check on a Pi 4.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+HASH_WAIT_S = 2.0  # how long a login waits for a free hashing slot before it gets 429
+SESSION_HOURS = 12.0
+
+
+class Busy(QueueError):
+    """Every hashing slot is taken: try again in a moment."""
+
+    code = "busy"
+    status = 429
+
+
+class HashGate:
+    """At most `n` scrypt computations at once: a burst of logins cannot blow memory."""
+
+    def __init__(self, n: int = 2, wait_s: float = HASH_WAIT_S):
+        self.sem, self.wait_s = threading.BoundedSemaphore(n), wait_s
+
+    def scrypt(self, password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+        if not self.sem.acquire(timeout=self.wait_s):
+            raise Busy("The server is busy checking passwords; try again in a moment.")
+        try:
+            return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p)
+        finally:
+            self.sem.release()
+
+
+GATE = HashGate()
+
+
+def bound_hashing(n: int, wait_s: float = HASH_WAIT_S) -> None:
+    """Set how many hashes may run at once (from [security] hash_concurrency)."""
+    global GATE
+    GATE = HashGate(n, wait_s)
 
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    dk = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    dk = GATE.scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${dk.hex()}"
 
 
@@ -29,9 +63,7 @@ def verify_password(stored: str, password: str) -> bool:
         algo, n, r, p, salt, dk = stored.split("$")
         if algo != "scrypt":
             return False
-        got = hashlib.scrypt(
-            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
-        )
+        got = GATE.scrypt(password, bytes.fromhex(salt), int(n), int(r), int(p))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got.hex(), dk)
@@ -53,8 +85,8 @@ def has_role(role: str, needed: str) -> bool:
 
 
 class Users:
-    def __init__(self, store):
-        self.store = store
+    def __init__(self, store, session_hours: float = SESSION_HOURS):
+        self.store, self.session_hours = store, session_hours
 
     def add(self, name: str, role: str, password: str) -> dict:
         name = (name or "").strip()
@@ -75,13 +107,21 @@ class Users:
         return self.get(name)
 
     def set_password(self, name: str, password: str) -> None:
-        self.get(name)
+        user = self.get(name)
         if len(password or "") < 6:
             raise BadRequest("Password must have at least 6 characters.", "weak_password")
+        new = hash_password(password)
         with self.store.write() as conn:
-            conn.execute(
-                "UPDATE users SET password_hash = ? WHERE name = ?", (hash_password(password), name)
-            )
+            conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (new, name))
+            self._end_sessions(conn, user["id"])  # a copied cookie dies with the old password
+
+    def set_active(self, name: str, active: bool) -> None:
+        """Enable or disable a user; disabling ends their sessions at once."""
+        user = self.get(name)
+        with self.store.write() as conn:
+            conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user["id"]))
+            if not active:
+                self._end_sessions(conn, user["id"])
 
     def get(self, name: str) -> dict:
         row = self.store.reader().execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
@@ -144,3 +184,52 @@ class Users:
             .fetchone()
         )
         return dict(row) if row else None
+
+    def open_session(self, user_id: int) -> str:
+        """A new login session; its id goes in the signed cookie, only its hash is stored."""
+        sid, now = secrets.token_urlsafe(32), time.time()
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (user_id, sid_hash, created_at, expires_at) VALUES (?,?,?,?)",
+                (user_id, token_hash(sid), now, now + self.session_hours * 3600),
+            )
+        return sid
+
+    def session_user(self, sid: str | None) -> dict | None:
+        """The active user of a live session, or None (ended, expired, disabled, unknown)."""
+        if not sid or len(sid) > 200:
+            return None
+        row = (
+            self.store.reader()
+            .execute(
+                "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id "
+                "WHERE sessions.sid_hash = ? AND sessions.revoked_at IS NULL "
+                "AND sessions.expires_at > ? AND users.active = 1",
+                (token_hash(sid), time.time()),
+            )
+            .fetchone()
+        )
+        return dict(row) if row else None
+
+    def end_session(self, sid: str | None) -> None:
+        if not sid:
+            return
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE sid_hash = ? AND revoked_at IS NULL",
+                (time.time(), token_hash(sid)),
+            )
+
+    def end_sessions(self, name: str) -> int:
+        """End every session of a user (logged out everywhere)."""
+        user = self.get(name)
+        with self.store.write() as conn:
+            return self._end_sessions(conn, user["id"])
+
+    @staticmethod
+    def _end_sessions(conn, user_id: int) -> int:
+        cur = conn.execute(
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            (time.time(), user_id),
+        )
+        return cur.rowcount

@@ -33,6 +33,7 @@ from . import (
     errors,
     hubsync,
     i18n,
+    limits,
     openapi,
     security,
     sockets,
@@ -116,4 +117,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
+    limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app

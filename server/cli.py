@@ -83,6 +83,29 @@ def user_revoke(name):
     click.echo(f"Revoked {n} token(s) of {name}.")
 
 
+@user.command("disable")
+@click.argument("name")
+def user_disable(name):
+    """Disable NAME: their logins end at once and their tokens stop working."""
+    try:
+        ext().users.set_active(name, False)
+        ext().users.revoke_tokens(name)
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"Disabled {name}.")
+
+
+@user.command("enable")
+@click.argument("name")
+def user_enable(name):
+    """Enable NAME again (they log in anew)."""
+    try:
+        ext().users.set_active(name, True)
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"Enabled {name}.")
+
+
 @user.command("list")
 def user_list():
     """List users."""

@@ -192,15 +192,15 @@ def is_local() -> bool:
     return is_loopback(client_address())
 
 
-def _device_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="onestop-device")
+def device_serializer(secret: str | None = None) -> URLSafeSerializer:
+    return URLSafeSerializer(secret or current_app.secret_key, salt="onestop-device")
 
 
 def set_device_cookie(resp, token: str):
     """Enrol this browser: a long-lived, HttpOnly, SameSite=Strict cookie with the token."""
     resp.set_cookie(
         DEVICE_COOKIE,
-        _device_serializer().dumps(token),
+        device_serializer().dumps(token),
         max_age=DEVICE_COOKIE_MAX_AGE,
         httponly=True,
         samesite="Strict",
@@ -215,7 +215,7 @@ def cookie_device() -> Device | None:
     if not raw:
         return None
     try:
-        token = _device_serializer().loads(raw)
+        token = device_serializer().loads(raw)
     except BadSignature:
         return None
     row = ext().enrolled.for_token(token)

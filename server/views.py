@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict, deque
 from threading import Lock
@@ -13,46 +14,107 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import login_user, logout_user
 
 from core.errors import QueueError
+from core.users import Busy
 
+from . import kernel
+from .auth import end_session, start_session
 from .i18n import bi_text
-from .kernel import User, check_csrf
+from .kernel import check_csrf
+from .limits import client_key
 
 bp = Blueprint("views", __name__)
 
-# Failed logins per client address: at most MAX_FAILURES in WINDOW_S seconds.
-MAX_FAILURES, WINDOW_S = 5, 300
-
 
 class LoginLimiter:
-    """Counts failed logins per address in a sliding window (one per app)."""
+    """Login attempts per address and per account, counted before any password is hashed.
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S):
-        self.max_failures, self.window_s = max_failures, window_s
-        self._failures: dict[str, deque] = defaultdict(deque)
+    An attempt is booked before the hash is computed and refunded if it succeeds, so a burst
+    of parallel guesses is refused at once instead of each being checked against a count
+    that the others have not raised yet. Per address: at most `per_address` failures in
+    `window_s` (an attacker's own address waits; others behind the same NAT do not share an
+    account's count). Per account: `per_account` free tries, then each failure doubles a
+    short wait (2 s, 4 s, ... up to `max_wait_s`): a real clerk is slowed, never locked out
+    for long. A success clears the account's count.
+    """
+
+    def __init__(
+        self, per_account: int = 5, per_address: int = 20, window_s: float = 300,
+        max_wait_s: float = 300, max_entries: int = 10_000,
+    ):  # fmt: skip
+        self.per_account, self.per_address = per_account, per_address
+        self.window_s, self.max_wait_s, self.max_entries = window_s, max_wait_s, max_entries
+        self._addr: dict[str, deque] = defaultdict(deque)
+        self._acct: dict[str, list] = {}  # name -> [failures, in flight, wait until, last]
         self._lock = Lock()
 
-    def blocked(self, addr: str, now: float) -> bool:
+    def book(self, addr: str, name: str, now: float) -> tuple[str, float] | None:
+        """Book an attempt; ("address"|"account", seconds to wait) when it must not be tried."""
+        name = name.strip().casefold()[:64]
         with self._lock:
-            q = self._failures[addr]
+            q = self._addr[addr]
             while q and q[0] < now - self.window_s:
                 q.popleft()
-            if not q:
-                del self._failures[addr]  # keep the table small on a long-running server
-            return len(q) >= self.max_failures
+            if len(q) >= self.per_address:
+                return "address", q[0] + self.window_s - now
+            acct = self._acct.get(name) or [0, 0, 0.0, now]
+            if now < acct[2]:
+                return "account", acct[2] - now
+            if acct[0] + acct[1] >= self.per_account and acct[1] > 0:
+                return "account", 1.0  # over the free tries: one guess at a time
+            if len(self._acct) >= self.max_entries:
+                self._forget(now)
+            acct[1] += 1
+            acct[3] = now
+            self._acct[name] = acct
+            q.append(now)
+            return None
 
-    def failed(self, addr: str, now: float) -> None:
+    def done(self, addr: str, name: str, ok: bool, now: float, counted: bool = True) -> None:
+        """The booked attempt's outcome; `counted=False` when no password was checked."""
+        name = name.strip().casefold()[:64]
         with self._lock:
-            self._failures[addr].append(now)
+            acct = self._acct.get(name)
+            if acct is not None:
+                acct[1] = max(0, acct[1] - 1)
+            q = self._addr.get(addr)
+            if (ok or not counted) and q:
+                q.pop()  # only failures count against an address
+            if acct is None:
+                return
+            if ok:
+                self._acct.pop(name, None)
+            elif counted:
+                acct[0] += 1
+                over = acct[0] - self.per_account
+                if over >= 0:
+                    acct[2] = now + min(2.0 ** (over + 1), self.max_wait_s)
+
+    def _forget(self, now: float) -> None:
+        stale = [k for k, a in self._acct.items() if a[1] == 0 and a[3] < now - self.window_s]
+        for k in stale or list(self._acct)[: len(self._acct) // 2]:
+            self._acct.pop(k, None)
+        for k in [k for k, q in self._addr.items() if not q or q[-1] < now - self.window_s]:
+            del self._addr[k]
 
 
 def limiter() -> LoginLimiter:
-    return current_app.extensions.setdefault("onestop_login_limiter", LoginLimiter())
+    app = current_app
+    if "onestop_login_limiter" not in app.extensions:
+        sec = app.extensions["onestop"].settings["security"]
+        app.extensions["onestop_login_limiter"] = LoginLimiter(
+            sec["login_failures_per_account"], sec["login_failures_per_address"],
+            sec["login_window_s"], sec["login_max_wait_s"],
+        )  # fmt: skip
+    return app.extensions["onestop_login_limiter"]
+
+
+def client_address() -> str:
+    """The caller's address as the login limits count it (an IPv6 client as its /64)."""
+    return client_key(kernel.client_address() or "?")
 
 
 def _safe_next(target: str | None) -> str:
@@ -75,8 +137,7 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     ext = current_app.extensions["onestop"]
-    error = None
-    status = 200
+    error, status = None, 200
     if request.method == "POST":
         try:
             check_csrf()
@@ -88,34 +149,41 @@ def login():
                 next=request.args.get("next"),
             )  # fmt: skip
             return page, 403
-        addr = request.remote_addr or "?"
-        now = time.monotonic()
-        if limiter().blocked(addr, now):
-            error = bi_text("login.too_many")
-            status = 429
-        else:
-            row = ext.users.authenticate(
-                request.form.get("name", ""), request.form.get("password", "")
-            )
-            if row is None:
-                limiter().failed(addr, now)
-                error = bi_text("login.wrong")
-                status = 401
-            else:
-                session.clear()  # no session fixation: a fresh session on login
-                login_user(User(row))
-                return redirect(_safe_next(request.args.get("next")))
+        error, status = _try_login(ext)
+        if error is None:
+            return redirect(_safe_next(request.args.get("next")))
     page = render_template(
         "login.html", error=error, office=ext.settings["office"], next=request.args.get("next")
     )
     return page, status
 
 
+def _try_login(ext) -> tuple[str | None, int]:
+    """Check the form's name and password: (None, 200) when logged in, else (error, status)."""
+    addr, name = client_address(), request.form.get("name", "")
+    now = time.monotonic()
+    refused = limiter().book(addr, name, now)
+    if refused is not None:
+        what, wait = refused
+        if what == "address":
+            return bi_text("login.too_many"), 429
+        return bi_text("login.wait", seconds=max(1, math.ceil(wait))), 429
+    try:
+        row = ext.users.authenticate(name, request.form.get("password", ""))
+    except Busy:
+        limiter().done(addr, name, False, now, counted=False)
+        return bi_text("login.busy"), 429
+    limiter().done(addr, name, row is not None, time.monotonic())
+    if row is None:
+        return bi_text("login.wrong"), 401
+    start_session(row)
+    return None, 200
+
+
 @bp.post("/logout")
 def logout():
     check_csrf()
-    logout_user()
-    session.clear()
+    end_session()
     return redirect(url_for("views.login"))
 
 

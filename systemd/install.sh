@@ -11,7 +11,9 @@
 #   --user NAME        desktop user whose session shows the kiosk/display (default: $SUDO_USER,
 #                      else the user with uid 1000)
 #   --server-url URL   where the kiosk/display reach the server (default http://127.0.0.1:PORT)
-#   --bind HOST:PORT   where the server listens (default 0.0.0.0:8000)
+#   --bind HOST:PORT   where the office listens, through nginx (default 0.0.0.0:8000);
+#                      gunicorn itself listens on 127.0.0.1 at PORT+1, behind it
+#   --tls-name NAME    another name or address the HTTPS certificate must cover (repeatable)
 #   --no-apt           do not install system packages (offline; install them yourself)
 #
 # Fixed paths: code /opt/onestop, venv /opt/onestop/venv, config /etc/onestop,
@@ -33,11 +35,14 @@ ENABLE_UNITS=(onestop.service onestop-close.timer onestop-summary.timer onestop-
 
 ROOT="" DRY=0 DESKTOP_USER="" SERVER_URL="" BIND="0.0.0.0:8000" APT=1 ACTION=install
 ROLES=()
+TLS_NAMES=()
+NGINX=/etc/nginx/onestop
+TLS=$ETC/tls
 CHANGED=0
 CODE_CHANGED=0
 
 die() { echo "install.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
     --user) DESKTOP_USER=${2:?--user needs a name}; shift ;;
     --server-url) SERVER_URL=${2:?--server-url needs a URL}; shift ;;
     --bind) BIND=${2:?--bind needs HOST:PORT}; shift ;;
+    --tls-name) TLS_NAMES+=("${2:?--tls-name needs a name or address}"); shift ;;
     --no-apt) APT=0 ;;
     -h|--help) usage 0 ;;
     uninstall|reconfigure) ACTION=$1 ;;
@@ -138,6 +144,8 @@ apt_packages() {
   local pkgs=(python3 fonts-dejavu-core fonts-noto-core)
   if has_role server; then
     pkgs+=(python3-venv python3-pip espeak-ng sox alsa-utils libusb-1.0-0 sqlite3 udev)
+    # The reverse proxy in front and the office CA behind its HTTPS (docs/security.md).
+    pkgs+=(nginx openssl)
     # gpiozero's pin library for the optional kiosk buttons (Raspberry Pi OS only).
     [ -f "$ROOT/etc/rpi-issue" ] && pkgs+=(python3-lgpio)
     # 32-bit OS: the package index has no armv7 wheel of Pillow (nor PyYAML) and the hashed
@@ -274,8 +282,12 @@ install_config() {
 server_env() {
   cat <<EOF
 # One-Stop Queue server environment (read by onestop.service and the timers' jobs).
-# Where the server listens. Port 80 works too (the unit grants just that capability).
-ONESTOP_BIND=$BIND
+# Where gunicorn listens: loopback only, behind nginx (which listens on ${BIND}).
+ONESTOP_BIND=$(app_bind)
+# nginx in front sets X-Real-IP: the limits count the real client, not nginx.
+ONESTOP_SECURITY_BEHIND_PROXY=true
+# Staff log in over the office's HTTPS only: the login cookie never travels in clear.
+ONESTOP_SECURE_COOKIES=true
 # Without it a secret key is generated once and kept in $DATA/secret_key.
 #ONESTOP_SECRET_KEY=
 # Any scalar setting can be overridden here, e.g. to run without the printer:
@@ -417,6 +429,81 @@ screen_units() {
   fi
 }
 
+# --- the reverse proxy and the office's HTTPS (docs/security.md) ---------------------------
+
+app_bind() { echo "127.0.0.1:$((${BIND##*:} + 1))"; } # gunicorn, behind nginx
+
+tls_names() { # DNS names and addresses the server certificate covers, one a line
+  local h
+  h=$(cat "$ROOT/etc/hostname" 2>/dev/null || hostname)
+  printf '%s\n' "$h" "$h.local" localhost 127.0.0.1 "${TLS_NAMES[@]}"
+  if [ -z "$ROOT" ]; then hostname -I 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; fi
+}
+
+office_ca() {
+  step "The office CA and this server's HTTPS certificate ($TLS)"
+  local dir=$ROOT$TLS san="" n
+  if [ -f "$dir/ca.crt" ] && [ -f "$dir/server.crt" ]; then note "exist (kept: devices trust this CA)"
+  else
+    while IFS= read -r n; do
+      if [[ $n =~ ^[0-9.]+$|: ]]; then san+="${san:+,}IP:$n"; else san+="${san:+,}DNS:$n"; fi
+    done < <(tls_names | awk 'NF && !seen[$0]++')
+    note "covers $san"
+    CHANGED=1
+    [ $DRY = 1 ] && { echo "+ openssl: make $TLS/ca.{key,crt} and $TLS/server.{key,crt}"; return; }
+    install -d -m 0755 "$dir"
+    # The CA key never leaves this directory (root only); only ca.crt goes to devices.
+    (umask 077
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+        -subj "/O=One-Stop Queue/CN=One-Stop Queue office CA $(tls_names | head -1)" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/CN=$(tls_names | head -1)" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+      openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 825 -out "$dir/server.crt" \
+        -extfile <(printf '%s\n' "subjectAltName=$san" "extendedKeyUsage=serverAuth" \
+          "basicConstraints=CA:FALSE") 2>/dev/null)
+    rm -f "$dir/server.csr"
+    chmod 0644 "$dir/ca.crt" "$dir/server.crt"
+  fi
+  [ $DRY = 1 ] || [ ! -f "$dir/ca.crt" ] ||
+    note "CA fingerprint (check it on each device): $(openssl x509 -in "$dir/ca.crt" -noout -fingerprint -sha256 | cut -d= -f2)"
+}
+
+nginx_proxy() {
+  step "nginx in front ($BIND public, HTTPS on 443, gunicorn on $(app_bind))"
+  local gen
+  gen=$(mktemp -d)
+  NGINX_DIR=$NGINX NGINX_TLS=$TLS bash "$SRC/scripts/nginx_conf.sh" "$gen" "$BIND" "$(app_bind)" \
+    --tls --staff-https
+  local f
+  for f in onestop.conf onestop-locations.conf onestop-staff-http.conf onestop-ca.conf onestop-tls.conf; do
+    put "$NGINX/$f" 0644 <"$gen/$f"
+  done
+  rm -rf "$gen"
+  put /etc/nginx/conf.d/onestop.conf 0644 < <(printf '%s\n' \
+    "# One-Stop Queue (written by install.sh; the parts are in $NGINX)." \
+    "include $NGINX/onestop.conf;" "include $NGINX/onestop-tls.conf;")
+  # Debian's default site listens on port 80 too and would shadow nothing useful.
+  if [ -L "$ROOT/etc/nginx/sites-enabled/default" ]; then run rm -f "$ROOT/etc/nginx/sites-enabled/default"; fi
+  if [ -n "$ROOT" ]; then
+    run systemctl --root="$ROOT" enable nginx.service 2>/dev/null || note "nginx is not in this root yet"
+  elif live; then
+    run nginx -t -q
+    run systemctl enable nginx.service
+    run systemctl reload-or-restart nginx.service
+  fi
+}
+
+nginx_remove() {
+  local f
+  for f in "$ROOT/etc/nginx/conf.d/onestop.conf" "$ROOT$NGINX"; do
+    if [ -e "$f" ]; then run rm -rf "$f"; fi
+  done
+  if live; then run systemctl reload nginx.service || true; fi
+}
+
 record_roles() {
   put "$ETC/roles" 0644 < <(printf '%s\n' "${ROLES[@]}" | sort -u)
 }
@@ -475,12 +562,15 @@ do_install() {
   if has_role server; then
     data_dir
     udev_rule
+    office_ca
+    nginx_proxy
     system_units
   fi
   if has_role kiosk || has_role display; then screen_units; fi
   time_source
   step "Done"
-  has_role server && note "server: http://$(hostname -I 2>/dev/null | cut -d' ' -f1 || echo THIS-PI):${BIND##*:}/ (systemctl status onestop)"
+  has_role server && note "server: http://$(hostname -I 2>/dev/null | cut -d' ' -f1 || echo THIS-PI):${BIND##*:}/ (systemctl status onestop nginx)"
+  has_role server && note "staff: https://$(tls_names | head -1)/counter once the office CA is on their device: $TLS/ca.crt (docs/deploy-raspberry-pi.md)"
   note "config: $ETC/site.toml; after editing it: sudo $APP/systemd/install.sh reconfigure"
 }
 
@@ -494,6 +584,7 @@ do_reconfigure() {
       die "fix $ETC/site.toml (the line above names the key), then run this again"
     udev_rule
     schedule_dropins
+    nginx_proxy
     if live; then
       run systemctl daemon-reload
       run systemctl restart onestop-close.timer onestop-summary.timer onestop-backup.timer
@@ -534,6 +625,7 @@ do_uninstall() {
   note "Chromium profiles in ~/.local/state/onestop and lingering are left as they are"
   step "Printer rule and code"
   if [ -e "$ROOT$UDEV_RULE" ]; then run rm -f "$ROOT$UDEV_RULE"; fi
+  nginx_remove
   if [ -e "$ROOT/usr/local/bin/onestop" ]; then run rm -f "$ROOT/usr/local/bin/onestop"; fi
   if [ -e "$ROOT$APP" ]; then run rm -rf "$ROOT$APP"; fi
   if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then run systemctl daemon-reload; fi

@@ -183,6 +183,65 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             bool, False, "A reverse proxy on this machine forwards every request: believe its "
             "X-Real-IP header (only from a loopback peer) for the client's address.",
         ),
+        "session_hours": Setting(
+            float, 12, "A login lasts this long at most (hours), whatever the browser does.",
+            lo=0.25, hi=24,
+        ),
+        "login_failures_per_account": Setting(
+            int, 5, "Wrong passwords for one name before each try waits (doubling).", lo=1, hi=50
+        ),
+        "login_failures_per_address": Setting(
+            int, 20, "Wrong passwords from one address in the window before it waits.",
+            lo=1, hi=1000,
+        ),
+        "login_window_s": Setting(
+            int, 300, "Window of the login counts (seconds).", lo=10, hi=86400
+        ),
+        "login_max_wait_s": Setting(
+            int, 300, "Longest wait a name or address can be given (seconds).", lo=1, hi=3600
+        ),
+        "hash_concurrency": Setting(
+            int, 2, "Password hashes computed at once (each takes ~16 MiB).", lo=1, hi=8
+        ),
+    },
+    "limits": {
+        "enabled": Setting(bool, True, "Per-client limits on anonymous and device routes."),
+        "issue_per_min": Setting(
+            float, 4, "Tickets one anonymous address may take per minute.", lo=0.1, hi=6000
+        ),
+        "issue_burst": Setting(int, 3, "Tickets one anonymous address may take at once.",
+                               lo=1, hi=1000),
+        "issue_total_per_min": Setting(
+            float, 30, "Tickets all anonymous addresses together may take per minute.",
+            lo=0.1, hi=60000,
+        ),
+        "device_issue_per_min": Setting(
+            float, 120, "Tickets one kiosk (token or this machine) may take per minute.",
+            lo=1, hi=60000,
+        ),
+        "device_issue_burst": Setting(int, 30, "Tickets one kiosk may take at once.",
+                                      lo=1, hi=10000),
+        "status_per_min": Setting(
+            float, 60, "Status page and ticket reads per minute from one address.",
+            lo=1, hi=60000,
+        ),
+        "status_burst": Setting(int, 20, "Status reads one address may make at once.",
+                                lo=1, hi=10000),
+        "feedback_per_min": Setting(
+            float, 6, "Ratings one address may send per minute.", lo=0.1, hi=6000
+        ),
+        "socket_connects_per_min": Setting(
+            float, 30, "Socket handshakes per minute from one address.", lo=1, hi=60000
+        ),
+        "socket_connects_burst": Setting(
+            int, 10, "Socket handshakes one address may make at once.", lo=1, hi=10000
+        ),
+        "sockets_per_address": Setting(
+            int, 8, "Open websockets one address may hold.", lo=1, hi=10000
+        ),
+        "sockets_total": Setting(
+            int, 128, "Open websockets in all (each holds a server thread).", lo=1, hi=100000
+        ),
     },
 }  # fmt: skip
 

@@ -91,3 +91,22 @@ def test_terminal_bar_draws_on_stderr_and_ends_its_line_even_on_error(monkeypatc
     screen = term.getvalue()
     assert "\r" in screen and "Working" in screen and "3/4" in screen
     assert screen.endswith("\n") and "\x1b[?25h" in screen  # cursor shown again
+
+
+def test_user_disable_ends_the_session_and_the_tokens(app, onestop):
+    """`flask user disable` ends a clerk's login and API tokens at once; `enable` lets them back."""
+    from tests.counter.pages import add_user, login
+
+    add_user(onestop, "clerk9", "clerk")
+    token = onestop.users.new_token("clerk9")
+    browser = app.test_client()
+    login(browser, "clerk9")
+    assert browser.get("/api/counters").status_code == 200
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "disable", "clerk9"])
+    assert result.exit_code == 0 and "Disabled clerk9" in result.output
+    assert browser.get("/api/counters").status_code == 401
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/counters", headers=bearer).status_code == 401
+    assert runner.invoke(args=["user", "disable", "nobody"]).exit_code != 0
+    assert runner.invoke(args=["user", "enable", "clerk9"]).exit_code == 0

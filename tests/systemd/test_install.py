@@ -315,6 +315,39 @@ def test_the_installed_units_run_the_office_day(installed, tmp_path):
 
 @pytest.mark.slow
 @root_only
+@needs("nginx")
+def test_nginx_in_front_with_the_office_https(installed, tmp_path):
+    root = installed[0]
+    env = (root / "etc/onestop/onestop.env").read_text()
+    assert "ONESTOP_BIND=127.0.0.1:8001" in env and "ONESTOP_SECURITY_BEHIND_PROXY=true" in env
+    assert "ONESTOP_SECURE_COOKIES=true" in env
+    tls = root / "etc/onestop/tls"
+    assert (tls / "ca.key").stat().st_mode & 0o777 == 0o600
+    cert = subprocess.run(["openssl", "verify", "-CAfile", str(tls / "ca.crt"), str(tls / "server.crt")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert cert.returncode == 0, cert.stdout + cert.stderr
+    san = subprocess.run(["openssl", "x509", "-in", str(tls / "server.crt"), "-noout", "-ext",
+                          "subjectAltName"], capture_output=True, text=True).stdout  # fmt: skip
+    assert "IP Address:127.0.0.1" in san
+    # nginx -t on what was installed, its absolute paths pointed into the root.
+    main = tmp_path / "nginx.conf"
+    for f in (root / "etc/nginx/onestop").iterdir():
+        text = f.read_text().replace("/etc/nginx/onestop", str(tmp_path))
+        (tmp_path / f.name).write_text(text.replace("/etc/onestop/tls", str(tls)))
+    inc = (
+        (root / "etc/nginx/conf.d/onestop.conf")
+        .read_text()
+        .replace("/etc/nginx/onestop", str(tmp_path))
+    )
+    main.write_text(f"pid {tmp_path}/pid;\nevents {{}}\nhttp {{\n{inc}\n}}\n")
+    r = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.slow
+@root_only
 def test_uninstall_keeps_config_and_data(installed):
     root = installed[0]
     (root / "var/lib/onestop/onestop.db").write_bytes(b"the office's history")
