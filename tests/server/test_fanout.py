@@ -15,6 +15,9 @@ import pytest
 import requests
 import socketio
 import websocket
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, CloseConnection, Ping, Pong, Request, TextMessage
+from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import FrameProtocol
 
 from server.fanout import Fanout, text_frame
@@ -223,3 +226,208 @@ def test_many_screens_at_once_each_get_the_call(server):
     finally:
         for s in screens:
             s.close()
+
+
+class RawScreen:
+    """A display that speaks websocket by hand (wsproto), so the test parses every frame.
+
+    A wsproto client raises on a frame whose bytes were interleaved with another's, and on
+    a compressed frame that does not inflate: whatever it yields arrived intact.
+    """
+
+    def __init__(self, server, name: str, deflate: bool = False, rcvbuf: int | None = None,
+                 read: bool = True):  # fmt: skip
+        self.sock = socket.socket()
+        if rcvbuf:  # before connect: the window is agreed in the handshake
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", server.port))
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        self.lock = threading.Lock()  # the client's own writers: reader and pinger
+        self.texts: list[str] = []
+        self.pongs = 0
+        self.accepted: AcceptConnection | None = None
+        self._part: list[str] = []
+        self.closed = threading.Event()
+        exts = [PerMessageDeflate()] if deflate else []
+        self.send_event(Request(host=f"127.0.0.1:{server.port}", extensions=exts,
+                                target="/socket.io/?EIO=4&transport=websocket"))  # fmt: skip
+        while self.accepted is None or not self.texts:
+            self.pump()
+        assert self.texts[0].startswith("0{"), self.texts  # Engine.IO open
+        auth = json.dumps({"kind": "display", "name": name})
+        self.send_text(f"40/display,{auth}")
+        if read:
+            self.start()
+
+    def start(self) -> None:
+        """Read (and parse) everything the server sends, on a thread of its own."""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send_event(self, event) -> None:
+        with self.lock:
+            self.sock.sendall(self.ws.send(event))
+
+    def send_text(self, text: str) -> None:
+        self.send_event(TextMessage(data=text))
+
+    def pump(self) -> None:
+        data = self.sock.recv(4096)
+        if not data:
+            raise ConnectionError("server closed")
+        self.ws.receive_data(data)
+        for event in self.ws.events():
+            if isinstance(event, AcceptConnection):
+                self.accepted = event
+            elif isinstance(event, TextMessage):
+                self._part.append(event.data)
+                if event.message_finished:
+                    text, self._part = "".join(self._part), []
+                    if text == "2":  # Engine.IO ping
+                        self.send_text("3")
+                    self.texts.append(text)
+            elif isinstance(event, Pong):
+                self.pongs += 1
+            elif isinstance(event, Ping):
+                self.send_event(event.response())
+            elif isinstance(event, CloseConnection):
+                raise ConnectionError(f"server closed: {event.code}")
+
+    def _read(self) -> None:
+        try:
+            while not self.closed.is_set():
+                self.pump()
+        except Exception as exc:  # noqa: BLE001 - kept for the test to report
+            self.error = exc
+        self.closed.set()
+
+    error: Exception | None = None
+
+    def events(self) -> list[tuple[str, dict]]:
+        """The /display events received, in order (each frame parsed as it came)."""
+        out = []
+        for text in self.texts:
+            if text.startswith("42/display,"):
+                out.append(tuple(json.loads(text.split(",", 1)[1])))
+        return out
+
+    def close(self) -> None:
+        self.closed.set()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def in_order(events, kind: str) -> list[int]:
+    return [p["seq"] for e, p in events if e == kind]
+
+
+def test_pings_while_frames_fan_out_never_split_a_frame(server):
+    """A screen pinging non-stop while big frames fill its socket gets each frame whole.
+
+    simple-websocket's reader thread answers each ping while a snapshot's rest is still
+    being written; that pong is written under the same lock as the frames, so it never
+    lands in the middle of another frame's bytes.
+    """
+    token = server.token("fanclerk", "clerk")
+    for i in range(8):  # calls on the board: each snapshot is several KB
+        requests.post(f"{server.url}/api/tickets", json={"service": "khac"}, timeout=5)
+        requests.post(f"{server.url}/api/counters/{(2, 3, 4)[i % 3]}/next",
+                      headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+    queued_before = health(server)["sent"]["queued"]
+    screen = RawScreen(server, "pinger", rcvbuf=4096, read=False)
+    stop = threading.Event()
+
+    def pinger():
+        n = 0
+        while not stop.is_set():
+            screen.send_event(Ping(payload=str(n).encode()))
+            n += 1
+            time.sleep(0.0005)
+
+    pings = threading.Thread(target=pinger, daemon=True)
+    pings.start()
+    asks, n = 1200, 40  # more snapshots than any socket buffer holds (see above)
+    try:
+        for _ in range(asks):
+            screen.send_text('42/display,["get_snapshot"]')
+        # Its socket is full: the rest of a frame is pending, later ones queued.
+        assert wait_for(lambda: health(server)["sent"]["queued"] > queued_before)
+        s = requests.Session()
+        for _ in range(n):
+            assert s.post(f"{server.url}/api/tickets", json={"service": "khac"},
+                          timeout=5).status_code == 201  # fmt: skip
+        time.sleep(0.5)  # pongs pile up behind the frames still being written
+        screen.start()
+        total = 1 + asks + n
+        assert wait_for(lambda: len(screen.events()) >= total or screen.error, timeout=60)
+        assert screen.error is None, repr(screen.error)
+        events = screen.events()
+        assert events[0][0] == "snapshot"
+        first = events[0][1]["seq"]
+        assert in_order(events, "ticket_issued") == list(range(first + 1, first + 1 + n))
+        assert sum(1 for e, _ in events if e == "snapshot") == 1 + asks
+        assert screen.pongs > 50, screen.pongs  # the reader thread did write meanwhile
+    finally:
+        stop.set()
+        pings.join(5)
+        screen.close()
+
+
+def test_compressed_frames_all_inflate_under_a_burst_of_calls(server):
+    """Many screens with permessage-deflate, several clerks pressing Next at once and the
+    screens pinging: every compressed frame decodes, and each screen sees every call."""
+    token = server.token("fanclerk", "clerk")
+    nexts_each, clerks = 8, 4
+    s = requests.Session()
+    for _ in range(nexts_each * clerks):
+        assert s.post(f"{server.url}/api/tickets", json={"service": "hotich"},
+                      timeout=5).status_code == 201  # fmt: skip
+    screens = [RawScreen(server, f"deflate-{i}", deflate=True) for i in range(12)]
+    stop = threading.Event()
+
+    def pinger():
+        while not stop.is_set():
+            for sc in screens:
+                sc.send_event(Ping(payload=b"p"))
+            time.sleep(0.002)
+
+    def clerk(counter: int, out: list):
+        session = requests.Session()
+        for _ in range(nexts_each):
+            r = session.post(f"{server.url}/api/counters/{counter}/next",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+            out.append(r.status_code)
+
+    pings = threading.Thread(target=pinger, daemon=True)
+    try:
+        for sc in screens:
+            assert sc.accepted.extensions, "permessage-deflate was not agreed"
+            assert isinstance(sc.accepted.extensions[0], PerMessageDeflate)
+        assert wait_for(lambda: all(sc.events() for sc in screens))  # snapshots
+        before = health(server)["sent"]["direct"]
+        pings.start()
+        codes: list[int] = []
+        desks = [threading.Thread(target=clerk, args=(c, codes)) for c in range(1, clerks + 1)]
+        for d in desks:
+            d.start()
+        for d in desks:
+            d.join(60)
+        called = codes.count(200)
+        assert called >= nexts_each  # the waiting line had enough for all of them
+        got = lambda sc: sum(1 for e, _ in sc.events() if e == "ticket_called")  # noqa: E731
+        assert wait_for(lambda: all(got(sc) >= called or sc.error for sc in screens))
+        for sc in screens:
+            assert sc.error is None, repr(sc.error)
+            assert got(sc) == called
+            seqs = [p["seq"] for _, p in sc.events()]
+            later = [q for q in seqs[1:] if q > seqs[0]]
+            assert later == list(range(seqs[0] + 1, seqs[0] + 1 + len(later))), seqs
+        assert health(server)["sent"]["direct"] - before >= called * len(screens)
+    finally:
+        stop.set()
+        if pings.is_alive():
+            pings.join(5)
+        for sc in screens:
+            sc.close()
