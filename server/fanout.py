@@ -281,10 +281,10 @@ class Link:
             return False
         except Exception as exc:
             self.fanout.fell_back(f"a direct write failed ({type(exc).__name__}: {exc})")
-            if built is None:  # nothing built: the stream is as it was, queue it
+            if built is None or not self.deflate:  # the stream is as it was: queue it
                 self.direct = False
                 return False
-            self._leave(built)  # built (the compressor moved on): it must go out first
+            self._leave(built)  # compressed, so the compressor moved on: it goes out first
             return True
         finally:
             ws.lock.release()

@@ -7,9 +7,11 @@ whichever path it took, and one screen that stops reading holds up nobody else.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
+from importlib.metadata import version
 
 import pytest
 import requests
@@ -20,8 +22,9 @@ from wsproto.events import AcceptConnection, CloseConnection, Ping, Pong, Reques
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import FrameProtocol
 
+from server import fanout as fanout_module
 from server.fanout import Fanout, text_frame
-from tests.helpers import LiveServer
+from tests.helpers import ROOT, LiveServer
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
@@ -431,3 +434,161 @@ def test_compressed_frames_all_inflate_under_a_burst_of_calls(server):
             pings.join(5)
         for sc in screens:
             sc.close()
+
+
+RENAMED = """
+import inspect, textwrap
+import socketio.manager, socketio.server
+
+# What a release renaming Server._send_eio_packet would look like: its caller follows.
+S = socketio.server.Server
+S._send_eio_packet_v2 = S._send_eio_packet
+del S._send_eio_packet
+src = textwrap.dedent(inspect.getsource(socketio.manager.Manager.emit))
+namespace = {}
+exec(src.replace("_send_eio_packet", "_send_eio_packet_v2"), socketio.manager.__dict__, namespace)
+socketio.manager.Manager.emit = namespace["emit"]
+"""
+
+FAILING_WRITE = """
+import server.fanout
+
+calls = []
+real = server.fanout.LockedSocket.send_now
+
+def send_now(self, data):
+    calls.append(1)
+    if len(calls) > 6:  # the screens' snapshots and a few messages went direct
+        raise RuntimeError("simulated failure in the fast path")
+    return real(self, data)
+
+server.fanout.LockedSocket.send_now = send_now
+"""
+
+UNTESTED = """
+import server.fanout
+
+server.fanout.TESTED = {**server.fanout.TESTED, "wsproto": ("0.0.1",)}
+"""
+
+
+def patched_server(tmp_path, sitecustomize: str, env: dict | None = None) -> LiveServer:
+    """A real server whose interpreter ran `sitecustomize` first (PYTHONPATH)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(sitecustomize, encoding="utf-8")
+    # ROOT too: sitecustomize runs before Python puts the current directory on sys.path.
+    path = os.pathsep.join(p for p in (str(site), str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return LiveServer(tmp_path / "data", env={"PYTHONPATH": path, **(env or {})}).start()
+
+
+def lobby_gets_everything(server) -> tuple[dict, dict]:
+    """Two websocket screens and a long-polling one each get 12 issues and 4 calls, in
+    order; returns `sent` from /api/health before and after."""
+    before = health(server)["sent"]
+    screens = [Screen(server, f"ws-{i}", "websocket") for i in range(2)]
+    screens.append(Screen(server, "polling", "polling"))
+    try:
+        assert wait_for(lambda: all(s.got for s in screens))
+        token = server.token("fanclerk", "clerk")
+        s = requests.Session()
+        for i in range(12):
+            assert s.post(f"{server.url}/api/tickets", json={"service": "hotich"},
+                          timeout=5).status_code == 201  # fmt: skip
+            if i % 3 == 2:
+                r = s.post(f"{server.url}/api/counters/1/next",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+                assert r.status_code == 200
+        assert wait_for(lambda: all(len(s.got) >= 17 for s in screens)), [
+            len(s.got) for s in screens
+        ]
+        for s in screens:
+            seqs = s.seqs()
+            assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+            assert sum(1 for e, _ in s.got if e == "ticket_called") == 4
+        return before, health(server)["sent"]
+    finally:
+        for s in screens:
+            s.close()
+
+
+def test_a_renamed_private_attribute_turns_the_fast_path_off(tmp_path):
+    """Engine.IO/Socket.IO internals not as expected: install says no, the stock path
+    carries every message, and nothing raises."""
+    server = patched_server(tmp_path, RENAMED)
+    try:
+        before, after = lobby_gets_everything(server)
+        assert after["fast_path"] is False and after["fallbacks"] == 1
+        assert after["direct"] == 0
+        assert after["queued"] - before["queued"] >= 3 * 16
+        log = server.log.read_text(encoding="utf-8")
+        assert "unexpected internals: socketio Server._send_eio_packet" in log
+        assert "Traceback" not in log
+    finally:
+        server.stop()
+
+
+def test_a_failure_inside_the_fast_path_sends_the_message_the_stock_way(tmp_path):
+    """A direct write that raises: that screen goes to Engine.IO's queue for good, the
+    message with it, in order; one warning, every fallback counted."""
+    server = patched_server(tmp_path, FAILING_WRITE)
+    deflated = RawScreen(server, "deflate", deflate=True)  # its frame built, then the failure
+    try:
+        before, after = lobby_gets_everything(server)
+        assert wait_for(lambda: len(deflated.events()) >= 17 or deflated.error)
+        assert deflated.error is None, repr(deflated.error)
+        seqs = [p["seq"] for _, p in deflated.events()]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+        assert after["fast_path"] is True
+        assert after["fallbacks"] >= 1
+        assert after["queued"] - before["queued"] >= 3 * 16 - 6  # all but the first few
+        log = server.log.read_text(encoding="utf-8")
+        assert log.count("simulated failure in the fast path") == 1, log[-2000:]
+        assert "Traceback" not in log
+    finally:
+        deflated.close()
+        server.stop()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_untested_library_versions_turn_it_off_unless_forced(tmp_path, force):
+    env = {"ONESTOP_FANOUT_FORCE": "1"} if force else {}
+    server = patched_server(tmp_path, UNTESTED, env)
+    try:
+        before, after = lobby_gets_everything(server)
+        assert after["fast_path"] is force
+        if force:
+            assert after["direct"] - before["direct"] >= 2 * 16
+        else:
+            assert after["direct"] == 0 and after["fallbacks"] == 1
+            assert "off with untested wsproto" in server.log.read_text(encoding="utf-8")
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "owner, name",
+    [
+        ("socketio.server.Server", "_send_eio_packet"),
+        ("simple_websocket.ws.Base", "_handle_events"),
+        ("engineio.socket.Socket", "_websocket_handler"),
+        ("engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI", "wait"),
+    ],
+)
+def test_install_checks_each_private_attribute(monkeypatch, owner, name):
+    monkeypatch.delattr(f"{owner}.{name}")
+    fanout = Fanout()
+    sio = socketio.Server(async_mode="threading")
+    stock = sio.eio._async["websocket"]
+    assert fanout.install(sio) is False
+    assert sio.eio._async["websocket"] is stock  # nothing hooked
+    assert fanout.sent()["fallbacks"] == 1 and fanout.sent()["fast_path"] is False
+
+
+def test_version_gate_in_process(monkeypatch):
+    monkeypatch.setattr(fanout_module, "TESTED", {**fanout_module.TESTED, "wsproto": ("0",)})
+    monkeypatch.delenv("ONESTOP_FANOUT_FORCE", raising=False)
+    assert fanout_module.untested_versions() == [f"wsproto {version('wsproto')}"]
+    assert Fanout().install(socketio.Server(async_mode="threading")) is False
+    monkeypatch.setenv("ONESTOP_FANOUT_FORCE", "1")
+    assert Fanout().install(socketio.Server(async_mode="threading")) is True
