@@ -97,10 +97,13 @@ def _has(obj: Any, *names: str) -> bool:
 
 def missing_internal(sio_server: Any) -> str | None:
     """The first private piece of the libraries this module needs that is not there."""
-    from engineio import socket as eio_socket_mod
-    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+    try:
+        from engineio import socket as eio_socket_mod
+        from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
-    eio = sio_server.eio
+        eio = sio_server.eio
+    except (ImportError, AttributeError):
+        return "Engine.IO's threading websocket driver"
     checks: tuple[tuple[str, Callable[[], bool]], ...] = (
         ("Engine.IO in threading mode", lambda: eio.async_mode == "threading"),
         ("Engine.IO's websocket driver",
@@ -307,6 +310,7 @@ class Fanout:
         self.queued_writes = 0
         self.fallbacks = 0  # times something unexpected sent a message the stock way
         self._warned: set[str] = set()
+        self._count_lock = threading.Lock()
         # Held while a message is sent; never while the store's lock is (the queue tells
         # its inline subscribers after releasing it), so the order is always this, store.
         self.order = threading.RLock()
@@ -318,9 +322,11 @@ class Fanout:
 
     def fell_back(self, reason: str) -> None:
         """Count one retreat to the stock path; warn once per cause, not per message."""
-        self.fallbacks += 1
-        if reason not in self._warned:
+        with self._count_lock:  # connection threads report too, not only the publisher
+            self.fallbacks += 1
+            first = reason not in self._warned
             self._warned.add(reason)
+        if first:
             log.warning("direct websocket fan-out: %s; the stock path takes over", reason)
 
     def install(self, sio_server: Any) -> bool:
@@ -332,10 +338,7 @@ class Fanout:
             return False
         if untested:
             log.warning("direct websocket fan-out forced on with %s", ", ".join(untested))
-        try:
-            missing = missing_internal(sio_server)
-        except Exception:  # python-socketio itself changed shape
-            missing = "python-socketio's Server"
+        missing = missing_internal(sio_server)
         if missing is not None:
             self.fell_back(f"off, unexpected internals: {missing}")
             return False
