@@ -465,6 +465,13 @@ def send_now(self, data):
 server.fanout.LockedSocket.send_now = send_now
 """
 
+ODD_CONNECTION = """
+import server.fanout
+
+# An Engine.IO Socket that is not what was tested, seen as each connection opens.
+server.fanout.eio_socket_problem = lambda eio_socket: "simulated odd Engine.IO socket"
+"""
+
 UNTESTED = """
 import server.fanout
 
@@ -547,6 +554,20 @@ def test_a_failure_inside_the_fast_path_sends_the_message_the_stock_way(tmp_path
         assert "Traceback" not in log
     finally:
         deflated.close()
+        server.stop()
+
+
+def test_a_connection_not_as_expected_keeps_the_stock_path(tmp_path):
+    """Checked on each connection too: that screen goes the stock way, and gets it all."""
+    server = patched_server(tmp_path, ODD_CONNECTION)
+    try:
+        before, after = lobby_gets_everything(server)
+        assert after["fast_path"] is True and after["direct"] == 0
+        assert after["fallbacks"] >= 2  # one per websocket screen
+        log = server.log.read_text(encoding="utf-8")
+        assert log.count("simulated odd Engine.IO socket") == 1, log[-2000:]
+        assert "Traceback" not in log
+    finally:
         server.stop()
 
 
