@@ -365,7 +365,7 @@ class Fanout:
                 if problem is not None:
                     fanout.fell_back(f"a connection kept the stock path: {problem}")
                     return super().__call__(environ, start_response)
-                # What SimpleWebSocketWSGI.__call__ does (simple-websocket 1.1.0), with ours.
+                # What SimpleWebSocketWSGI.__call__ does (python-engineio 4.15.1), with ours.
                 self.ws = LockedServer(environ, **self.server_args)
                 link = fanout._link(self.ws, eio_socket, environ)
                 try:
