@@ -243,7 +243,7 @@ class RawScreen:
         self.sock = socket.socket()
         if rcvbuf:  # before connect: the window is agreed in the handshake
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.settimeout(10)
+        self.sock.settimeout(60)  # idle while a test sets up (flask CLI runs for a token)
         self.sock.connect(("127.0.0.1", server.port))
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.lock = threading.Lock()  # the client's own writers: reader and pinger
