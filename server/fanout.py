@@ -157,10 +157,6 @@ class LockedSocket:
     def sendall(self, data: bytes) -> None:
         self.send(data)
 
-    def send_now(self, data: bytes) -> int:
-        """Non-blocking write; the caller holds the lock and nothing is pending."""
-        return _send_some(self.raw, data)
-
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)
 
@@ -255,6 +251,8 @@ class Link:
     def __init__(self, fanout: Fanout, ws: LockedServer, eio_socket: Any, deflate: bool):
         self.fanout = fanout
         self.ws = ws
+        self.lock = ws.lock
+        self.raw = ws.sock.raw  # the real socket, written to non-blocking, under the lock
         self.eio_socket = eio_socket
         self.deflate = deflate  # permessage-deflate: frames differ per connection
         self.direct = True
@@ -263,8 +261,8 @@ class Link:
         """Send one Engine.IO text packet now; False: use Engine.IO's queue instead."""
         if not self.direct:
             return False
-        ws = self.ws
-        if not ws.lock.acquire(timeout=LOCK_WAIT_S):
+        ws, lock = self.ws, self.lock
+        if not lock.acquire(timeout=LOCK_WAIT_S):
             self.direct = False  # another writer is stuck on this screen: queue behind it
             return False
         built = None
@@ -275,7 +273,7 @@ class Link:
                 return False
             # Compressed for this peer, under the lock that every other frame takes.
             built = ws.ws.send(TextMessage(data=text)) if self.deflate else frame
-            sent = ws.sock.send_now(built)
+            sent = _send_some(self.raw, built)
             if sent < len(built):
                 self._leave(built[sent:])  # the screen is not reading
             return True
@@ -290,7 +288,7 @@ class Link:
             self._leave(built)  # compressed, so the compressor moved on: it goes out first
             return True
         finally:
-            ws.lock.release()
+            lock.release()
 
     def _leave(self, rest: bytes) -> None:
         """Leave `rest` pending, flushed before any later write; queue from now on."""

@@ -454,15 +454,15 @@ FAILING_WRITE = """
 import server.fanout
 
 calls = []
-real = server.fanout.LockedSocket.send_now
+real = server.fanout._send_some  # the direct path's non-blocking write, and only its
 
-def send_now(self, data):
+def send_some(sock, data):
     calls.append(1)
     if len(calls) > 6:  # the screens' snapshots and a few messages went direct
         raise RuntimeError("simulated failure in the fast path")
-    return real(self, data)
+    return real(sock, data)
 
-server.fanout.LockedSocket.send_now = send_now
+server.fanout._send_some = send_some
 """
 
 ODD_CONNECTION = """
