@@ -91,7 +91,7 @@ def init_app(app: Flask, ext) -> None:
     # Engine.IO's own (long-polling screens, or one that stopped reading).
     ext.health["displays"] = lambda: {
         **presence.health(),
-        "sent": {"direct": fanout.direct_writes, "queued": fanout.queued_writes},
+        "sent": fanout.sent(),
     }
     _relay(ext, fanout)
     _lobby(app, ext, fanout, presence)

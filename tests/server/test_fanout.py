@@ -7,18 +7,24 @@ whichever path it took, and one screen that stops reading holds up nobody else.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
+from importlib.metadata import version
 
 import pytest
 import requests
 import socketio
 import websocket
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, CloseConnection, Ping, Pong, Request, TextMessage
+from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import FrameProtocol
 
+from server import fanout as fanout_module
 from server.fanout import Fanout, text_frame
-from tests.helpers import LiveServer, sign_in
+from tests.helpers import ROOT, LiveServer, sign_in
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
@@ -227,3 +233,394 @@ def test_many_screens_at_once_each_get_the_call(server):
     finally:
         for s in screens:
             s.close()
+
+
+class RawScreen:
+    """A display that speaks websocket by hand (wsproto), so the test parses every frame.
+
+    A wsproto client raises on a frame whose bytes were interleaved with another's, and on
+    a compressed frame that does not inflate: whatever it yields arrived intact.
+    """
+
+    def __init__(self, server, name: str, deflate: bool = False, rcvbuf: int | None = None,
+                 read: bool = True):  # fmt: skip
+        self.sock = socket.socket()
+        if rcvbuf:  # before connect: the window is agreed in the handshake
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(60)  # idle while a test sets up (flask CLI runs for a token)
+        self.sock.connect(("127.0.0.1", server.port))
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        self.lock = threading.Lock()  # the client's own writers: reader and pinger
+        self.texts: list[str] = []
+        self.pongs = 0
+        self.accepted: AcceptConnection | None = None
+        self._part: list[str] = []
+        self.closed = threading.Event()
+        exts = [PerMessageDeflate()] if deflate else []
+        self.send_event(Request(host=f"127.0.0.1:{server.port}", extensions=exts,
+                                target="/socket.io/?EIO=4&transport=websocket"))  # fmt: skip
+        while self.accepted is None or not self.texts:
+            self.pump()
+        assert self.texts[0].startswith("0{"), self.texts  # Engine.IO open
+        auth = json.dumps({"kind": "display", "name": name})
+        self.send_text(f"40/display,{auth}")
+        if read:
+            self.start()
+
+    def start(self) -> None:
+        """Read (and parse) everything the server sends, on a thread of its own."""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send_event(self, event) -> None:
+        with self.lock:
+            self.sock.sendall(self.ws.send(event))
+
+    def send_text(self, text: str) -> None:
+        self.send_event(TextMessage(data=text))
+
+    def pump(self) -> None:
+        data = self.sock.recv(4096)
+        if not data:
+            raise ConnectionError("server closed")
+        self.ws.receive_data(data)
+        for event in self.ws.events():
+            if isinstance(event, AcceptConnection):
+                self.accepted = event
+            elif isinstance(event, TextMessage):
+                self._part.append(event.data)
+                if event.message_finished:
+                    text, self._part = "".join(self._part), []
+                    if text == "2":  # Engine.IO ping
+                        self.send_text("3")
+                    self.texts.append(text)
+            elif isinstance(event, Pong):
+                self.pongs += 1
+            elif isinstance(event, Ping):
+                self.send_event(event.response())
+            elif isinstance(event, CloseConnection):
+                raise ConnectionError(f"server closed: {event.code}")
+
+    def _read(self) -> None:
+        try:
+            while not self.closed.is_set():
+                self.pump()
+        except Exception as exc:  # noqa: BLE001 - kept for the test to report
+            self.error = exc
+        self.closed.set()
+
+    error: Exception | None = None
+
+    def events(self) -> list[tuple[str, dict]]:
+        """The /display events received, in order (each frame parsed as it came)."""
+        out = []
+        for text in self.texts:
+            if text.startswith("42/display,"):
+                out.append(tuple(json.loads(text.split(",", 1)[1])))
+        return out
+
+    def close(self) -> None:
+        self.closed.set()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def in_order(events, kind: str) -> list[int]:
+    return [p["seq"] for e, p in events if e == kind]
+
+
+def test_pings_while_frames_fan_out_never_split_a_frame(server):
+    """A screen pinging non-stop while big frames fill its socket gets each frame whole.
+
+    simple-websocket's reader thread answers each ping while a snapshot's rest is still
+    being written; that pong is written under the same lock as the frames, so it never
+    lands in the middle of another frame's bytes.
+    """
+    token = server.token("fanclerk", "clerk")
+    for i in range(8):  # calls on the board: each snapshot is several KB
+        requests.post(f"{server.url}/api/tickets", json={"service": "khac"}, timeout=5)
+        requests.post(f"{server.url}/api/counters/{(2, 3, 4)[i % 3]}/next",
+                      headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+    queued_before = health(server)["sent"]["queued"]
+    screen = RawScreen(server, "pinger", rcvbuf=4096, read=False)
+    stop = threading.Event()
+
+    def pinger():
+        n = 0
+        while not stop.is_set():
+            screen.send_event(Ping(payload=str(n).encode()))
+            n += 1
+            time.sleep(0.0005)
+
+    pings = threading.Thread(target=pinger, daemon=True)
+    pings.start()
+    asks, n = 1200, 40  # more snapshots than any socket buffer holds (see above)
+    try:
+        for _ in range(asks):
+            screen.send_text('42/display,["get_snapshot"]')
+        # Its socket is full: the rest of a frame is pending, later ones queued.
+        assert wait_for(lambda: health(server)["sent"]["queued"] > queued_before)
+        s = requests.Session()
+        for _ in range(n):
+            assert s.post(f"{server.url}/api/tickets", json={"service": "khac"},
+                          timeout=5).status_code == 201  # fmt: skip
+        time.sleep(0.5)  # pongs pile up behind the frames still being written
+        screen.start()
+        total = 1 + asks + n
+        assert wait_for(lambda: len(screen.events()) >= total or screen.error, timeout=60)
+        assert screen.error is None, repr(screen.error)
+        events = screen.events()
+        assert events[0][0] == "snapshot"
+        first = events[0][1]["seq"]
+        assert in_order(events, "ticket_issued") == list(range(first + 1, first + 1 + n))
+        assert sum(1 for e, _ in events if e == "snapshot") == 1 + asks
+        assert screen.pongs > 50, screen.pongs  # the reader thread did write meanwhile
+    finally:
+        stop.set()
+        pings.join(5)
+        screen.close()
+
+
+def test_compressed_frames_all_inflate_under_a_burst_of_calls(server):
+    """Many screens with permessage-deflate, several clerks pressing Next at once and the
+    screens pinging: every compressed frame decodes, and each screen sees every call."""
+    token = server.token("fanclerk", "clerk")
+    nexts_each, clerks = 8, 4
+    s = requests.Session()
+    for _ in range(nexts_each * clerks):
+        assert s.post(f"{server.url}/api/tickets", json={"service": "hotich"},
+                      timeout=5).status_code == 201  # fmt: skip
+    screens = [RawScreen(server, f"deflate-{i}", deflate=True) for i in range(12)]
+    stop = threading.Event()
+
+    def pinger():
+        while not stop.is_set():
+            for sc in screens:
+                sc.send_event(Ping(payload=b"p"))
+            time.sleep(0.002)
+
+    # One clerk per counter, each signed in at theirs (least privilege).
+    tokens = {n: token if n == 1 else server.token(f"fanclerk{n}", "clerk") for n in (1, 2, 3, 4)}
+    for n, t in tokens.items():
+        sign_in(server.url, {"Authorization": f"Bearer {t}"}, n)
+
+    def clerk(counter: int, out: list):
+        session = requests.Session()
+        for _ in range(nexts_each):
+            r = session.post(f"{server.url}/api/counters/{counter}/next",
+                             headers={"Authorization": f"Bearer {tokens[counter]}"},
+                             timeout=10)  # fmt: skip
+            out.append(r.status_code)
+
+    pings = threading.Thread(target=pinger, daemon=True)
+    try:
+        for sc in screens:
+            assert sc.accepted.extensions, "permessage-deflate was not agreed"
+            assert isinstance(sc.accepted.extensions[0], PerMessageDeflate)
+        assert wait_for(lambda: all(sc.events() for sc in screens))  # snapshots
+        before = health(server)["sent"]["direct"]
+        pings.start()
+        codes: list[int] = []
+        desks = [threading.Thread(target=clerk, args=(c, codes)) for c in range(1, clerks + 1)]
+        for d in desks:
+            d.start()
+        for d in desks:
+            d.join(60)
+        called = codes.count(200)
+        assert called >= nexts_each  # the waiting line had enough for all of them
+        got = lambda sc: sum(1 for e, _ in sc.events() if e == "ticket_called")  # noqa: E731
+        assert wait_for(lambda: all(got(sc) >= called or sc.error for sc in screens))
+        for sc in screens:
+            assert sc.error is None, repr(sc.error)
+            assert got(sc) == called
+            seqs = [p["seq"] for _, p in sc.events()]
+            later = [q for q in seqs[1:] if q > seqs[0]]
+            assert later == list(range(seqs[0] + 1, seqs[0] + 1 + len(later))), seqs
+        assert health(server)["sent"]["direct"] - before >= called * len(screens)
+    finally:
+        stop.set()
+        if pings.is_alive():
+            pings.join(5)
+        for sc in screens:
+            sc.close()
+
+
+RENAMED = """
+import inspect, textwrap
+import socketio.manager, socketio.server
+
+# What a release renaming Server._send_eio_packet would look like: its caller follows.
+S = socketio.server.Server
+S._send_eio_packet_v2 = S._send_eio_packet
+del S._send_eio_packet
+src = textwrap.dedent(inspect.getsource(socketio.manager.Manager.emit))
+namespace = {}
+exec(src.replace("_send_eio_packet", "_send_eio_packet_v2"), socketio.manager.__dict__, namespace)
+socketio.manager.Manager.emit = namespace["emit"]
+"""
+
+FAILING_WRITE = """
+import server.fanout
+
+calls = []
+real = server.fanout._send_some  # the direct path's non-blocking write, and only its
+
+def send_some(sock, data):
+    calls.append(1)
+    if len(calls) > 6:  # the screens' snapshots and a few messages went direct
+        raise RuntimeError("simulated failure in the fast path")
+    return real(sock, data)
+
+server.fanout._send_some = send_some
+"""
+
+ODD_CONNECTION = """
+import server.fanout
+
+# An Engine.IO Socket that is not what was tested, seen as each connection opens.
+server.fanout.eio_socket_problem = lambda eio_socket: "simulated odd Engine.IO socket"
+"""
+
+UNTESTED = """
+import server.fanout
+
+server.fanout.TESTED = {**server.fanout.TESTED, "wsproto": ("0.0.1",)}
+"""
+
+
+def patched_server(tmp_path, sitecustomize: str, env: dict | None = None) -> LiveServer:
+    """A real server whose interpreter ran `sitecustomize` first (PYTHONPATH)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(sitecustomize, encoding="utf-8")
+    # ROOT too: sitecustomize runs before Python puts the current directory on sys.path.
+    path = os.pathsep.join(p for p in (str(site), str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return LiveServer(tmp_path / "data", env={"PYTHONPATH": path, **(env or {})}).start()
+
+
+def lobby_gets_everything(server) -> tuple[dict, dict]:
+    """Two websocket screens and a long-polling one each get 12 issues and 4 calls, in
+    order; returns `sent` from /api/health before and after."""
+    before = health(server)["sent"]
+    screens = [Screen(server, f"ws-{i}", "websocket") for i in range(2)]
+    screens.append(Screen(server, "polling", "polling"))
+    try:
+        assert wait_for(lambda: all(s.got for s in screens))
+        token = server.token("fanclerk", "clerk")
+        sign_in(server.url, {"Authorization": f"Bearer {token}"}, 1)
+        s = requests.Session()
+        for i in range(12):
+            assert s.post(f"{server.url}/api/tickets", json={"service": "hotich"},
+                          timeout=5).status_code == 201  # fmt: skip
+            if i % 3 == 2:
+                r = s.post(f"{server.url}/api/counters/1/next",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+                assert r.status_code == 200
+        assert wait_for(lambda: all(len(s.got) >= 17 for s in screens)), [
+            len(s.got) for s in screens
+        ]
+        for s in screens:
+            seqs = s.seqs()
+            assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+            assert sum(1 for e, _ in s.got if e == "ticket_called") == 4
+        return before, health(server)["sent"]
+    finally:
+        for s in screens:
+            s.close()
+
+
+def test_a_renamed_private_attribute_turns_the_fast_path_off(tmp_path):
+    """Engine.IO/Socket.IO internals not as expected: install says no, the stock path
+    carries every message, and nothing raises."""
+    server = patched_server(tmp_path, RENAMED)
+    try:
+        before, after = lobby_gets_everything(server)
+        assert after["fast_path"] is False and after["fallbacks"] == 1
+        assert after["direct"] == 0
+        assert after["queued"] - before["queued"] >= 3 * 16
+        log = server.log.read_text(encoding="utf-8")
+        assert "unexpected internals: socketio Server._send_eio_packet" in log
+        assert "Traceback" not in log
+    finally:
+        server.stop()
+
+
+def test_a_failure_inside_the_fast_path_sends_the_message_the_stock_way(tmp_path):
+    """A direct write that raises: that screen goes to Engine.IO's queue for good, the
+    message with it, in order; one warning, every fallback counted."""
+    server = patched_server(tmp_path, FAILING_WRITE)
+    deflated = RawScreen(server, "deflate", deflate=True)  # its frame built, then the failure
+    try:
+        before, after = lobby_gets_everything(server)
+        assert wait_for(lambda: len(deflated.events()) >= 17 or deflated.error)
+        assert deflated.error is None, repr(deflated.error)
+        seqs = [p["seq"] for _, p in deflated.events()]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+        assert after["fast_path"] is True
+        assert after["fallbacks"] >= 1
+        assert after["queued"] - before["queued"] >= 3 * 16 - 6  # all but the first few
+        log = server.log.read_text(encoding="utf-8")
+        assert log.count("simulated failure in the fast path") == 1, log[-2000:]
+        assert "Traceback" not in log
+    finally:
+        deflated.close()
+        server.stop()
+
+
+def test_a_connection_not_as_expected_keeps_the_stock_path(tmp_path):
+    """Checked on each connection too: that screen goes the stock way, and gets it all."""
+    server = patched_server(tmp_path, ODD_CONNECTION)
+    try:
+        before, after = lobby_gets_everything(server)
+        assert after["fast_path"] is True and after["direct"] == 0
+        assert after["fallbacks"] >= 2  # one per websocket screen
+        log = server.log.read_text(encoding="utf-8")
+        assert log.count("simulated odd Engine.IO socket") == 1, log[-2000:]
+        assert "Traceback" not in log
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_untested_library_versions_turn_it_off_unless_forced(tmp_path, force):
+    env = {"ONESTOP_FANOUT_FORCE": "1"} if force else {}
+    server = patched_server(tmp_path, UNTESTED, env)
+    try:
+        before, after = lobby_gets_everything(server)
+        assert after["fast_path"] is force
+        if force:
+            assert after["direct"] - before["direct"] >= 2 * 16
+        else:
+            assert after["direct"] == 0 and after["fallbacks"] == 1
+            assert "off with untested wsproto" in server.log.read_text(encoding="utf-8")
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "owner, name",
+    [
+        ("socketio.server.Server", "_send_eio_packet"),
+        ("simple_websocket.ws.Base", "_handle_events"),
+        ("engineio.socket.Socket", "_websocket_handler"),
+        ("engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI", "wait"),
+    ],
+)
+def test_install_checks_each_private_attribute(monkeypatch, owner, name):
+    monkeypatch.delattr(f"{owner}.{name}")
+    fanout = Fanout()
+    sio = socketio.Server(async_mode="threading")
+    stock = sio.eio._async["websocket"]
+    assert fanout.install(sio) is False
+    assert sio.eio._async["websocket"] is stock  # nothing hooked
+    assert fanout.sent()["fallbacks"] == 1 and fanout.sent()["fast_path"] is False
+
+
+def test_version_gate_in_process(monkeypatch):
+    monkeypatch.setattr(fanout_module, "TESTED", {**fanout_module.TESTED, "wsproto": ("0",)})
+    monkeypatch.delenv("ONESTOP_FANOUT_FORCE", raising=False)
+    assert fanout_module.untested_versions() == [f"wsproto {version('wsproto')}"]
+    assert Fanout().install(socketio.Server(async_mode="threading")) is False
+    monkeypatch.setenv("ONESTOP_FANOUT_FORCE", "1")
+    assert Fanout().install(socketio.Server(async_mode="threading")) is True
