@@ -1,9 +1,9 @@
 """The hall's Wi-Fi as an outsider sees it: attacks on the stack scripts/run.sh starts.
 
 nginx + gunicorn exactly as `scripts/run.sh` starts them (that script, on free ports and a
-fresh data dir). Meanwhile a kiosk issues one ticket a second from 127.0.0.1 (the machine
-itself: the local-machine rule until devices are enrolled) and four clerks press Next with
-their API tokens. In turn, from other loopback addresses (127.0.0.2 and up stand for other
+fresh data dir). Meanwhile an enrolled kiosk on another machine (127.1.0.10, its device
+token) issues one ticket a second and four clerks, each signed in at their counter, press
+Next with their API tokens. In turn, from other loopback addresses (127.0.0.2 and up stand for other
 machines on the Wi-Fi): an anonymous flood of issuing; 1,000 idle websockets from one
 address, then from 50; 100 slowloris connections; 200 parallel login attempts. Per attack:
 the kiosk's success rate and p50/p99, the numbers the attacker took, clerk Next p50/p99,
@@ -49,6 +49,9 @@ def pct(values: list[float], p: float) -> float:
         return float("nan")
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+KIOSK_ADDR = "127.1.0.10"  # the kiosk's own Pi: not the server, not an attacker
 
 
 def attacker(i: int) -> str:
@@ -161,8 +164,8 @@ def rss_mb(pid: int) -> float:
 class Office:
     """The kiosk, four clerks, the health probe and the RSS watch, each on its own thread."""
 
-    def __init__(self, stack: Stack, tokens: list[str]):
-        self.stack, self.tokens = stack, tokens
+    def __init__(self, stack: Stack, tokens: list[str], kiosk_token: str):
+        self.stack, self.tokens, self.kiosk_token = stack, tokens, kiosk_token
         self.stop = threading.Event()
         self.reset()
         self.threads = [threading.Thread(target=self.kiosk, daemon=True),
@@ -193,10 +196,12 @@ class Office:
             body = json.dumps({"service": SERVICES[i % 3]}).encode()
             i += 1
             try:
-                conn = conn or http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=5)
-                st, ms = self._post(
-                    conn, "/api/tickets", body, {"Content-Type": "application/json"}
+                conn = conn or http.client.HTTPConnection(
+                    "127.0.0.1", self.stack.port, timeout=5, source_address=(KIOSK_ADDR, 0)
                 )
+                st, ms = self._post(conn, "/api/tickets", body, {
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {self.kiosk_token}"})  # fmt: skip
                 if st == 201:
                     self.kiosk_ms.append(ms)
                 else:
@@ -390,6 +395,16 @@ def report(rows: list[dict], label: str) -> None:
     sys.stdout.flush()
 
 
+def sign_in(port: int, counter: int, token: str) -> None:
+    """A clerk signs in at their counter, as the console does (least privilege)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", f"/api/counters/{counter}/sign-in",
+              headers={"Authorization": f"Bearer {token}", "Content-Length": "0"})  # fmt: skip
+    r = c.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+
+
 def run(args, cgroup: Cgroup | None) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(Path(tmp), cgroup)
@@ -398,7 +413,9 @@ def run(args, cgroup: Cgroup | None) -> list[dict]:
             for i in range(1, 5):
                 stack.flask("user", "add", f"quay{i}", "--role", "clerk", "--password", "secret123")
                 tokens.append(stack.flask("user", "token", f"quay{i}").strip().splitlines()[-1])
-            office = Office(stack, tokens)
+                sign_in(stack.port, i, tokens[-1])
+            kiosk = stack.flask("device", "add", "kiosk-sanh", "--kind", "kiosk")
+            office = Office(stack, tokens, kiosk.strip().splitlines()[-1])
             p = stack.port
             h = args.hold_s
             rows = [phase(office, "none (baseline)", h, time.sleep, h)]

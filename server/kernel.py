@@ -189,7 +189,7 @@ def client_address() -> str:
 
 def is_local() -> bool:
     """Whether the request comes from the server machine itself (the demo's own browser)."""
-    return is_loopback(client_address())
+    return client_address() in ("127.0.0.1", "::1", "::ffff:127.0.0.1")  # its own address only
 
 
 def device_serializer(secret: str | None = None) -> URLSafeSerializer:

@@ -201,7 +201,7 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             int, 300, "Longest wait a name or address can be given (seconds).", lo=1, hi=3600
         ),
         "hash_concurrency": Setting(
-            int, 2, "Password hashes computed at once (each takes ~16 MiB).", lo=1, hi=8
+            int, 1, "Password hashes computed at once (each takes ~16 MiB and a core).", lo=1, hi=8
         ),
     },
     "limits": {
