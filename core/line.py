@@ -246,6 +246,11 @@ class Line:
             for s in self.office.services
         ]  # fmt: skip
 
+    def known_counter(self, number: int) -> None:
+        """404 unless `number` is one of this office's counters (no database read)."""
+        if self.office.counter(number) is None:
+            raise NotFound(f"No counter {number}.", "unknown_counter")
+
     def counters(self) -> list[Counter]:
         return self.counters_of(self.store.reader())
 

@@ -132,7 +132,7 @@ def sign_in(number: int):
     """The clerk sits at counter `number`: from now on they act on it (and on no other)."""
     body()
     e = ext()
-    e.queue.line.counter(number)  # 404 for an unknown counter
+    e.queue.line.known_counter(number)  # 404 for an unknown counter
     actor = current_actor()
     e.sign_ins.sign_in(actor.id, number)  # the row says who sits where since when
     return jsonify({"counter": number, "clerk": actor.name})

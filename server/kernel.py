@@ -327,7 +327,7 @@ def at_own_counter(view):
     def wrapped(*args, **kwargs):
         e = ext()
         number = kwargs["number"]
-        e.queue.line.counter(number)  # an unknown counter: 404 before any 403
+        e.queue.line.known_counter(number)  # an unknown counter: 404 before any 403
         actor = current_actor()
         signed = e.sign_ins.counter_of(actor.id)
         if signed != number and not actor.can("supervisor"):
