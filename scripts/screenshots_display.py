@@ -57,7 +57,8 @@ def main(out: Path) -> None:
                     executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
                 )
                 size = {"width": 1920, "height": 1080}
-                context = browser.new_context(viewport=size)
+                # bypass_csp: only for Playwright's own waits (eval), as the browser tests do.
+                context = browser.new_context(viewport=size, bypass_csp=True)
                 display = context.new_page()
                 display.goto(f"{server.url}/display?name=sanh-chinh")
                 display.wait_for_function("document.getElementById('screen').dataset.seq > 0")
