@@ -26,7 +26,13 @@ bp = Blueprint(
 def console():
     e = ext()
     services = [
-        {"code": s["code"], "name": s["name"], "name_en": s["name_en"], "prefix": s["prefix"]}
+        {
+            "code": s["code"],
+            "name": s["name"],
+            "name_en": s["name_en"],
+            "prefix": s["prefix"],
+            "kind": s.get("kind", "normal"),
+        }
         for s in e.settings.services
     ]
     counters = [

@@ -25,6 +25,7 @@
   let busy = false;
   let refreshTimer = null;
   let refreshSeq = 0;
+  const renderHooks = []; // the dossier panel (dossier.js) follows the shown ticket
 
   function pickCounter() {
     const fromUrl = new URLSearchParams(location.search).get("counter");
@@ -133,6 +134,7 @@
     renderQueue();
     renderMine();
     tick();
+    renderHooks.forEach((f) => f(state));
   }
 
   function tick() {
@@ -308,15 +310,20 @@
     if (code) act("transfer", { service: code });
   });
 
+  // One key, one button; also called by the scanner listener for a key that was not a scan.
+  function shortcut(key) {
+    if (dialog.open) return false;
+    const b = document.querySelector(`.buttons button[data-key="${key.toLowerCase()}"]`);
+    if (!b) return false;
+    if (!b.disabled) b.click();
+    return true;
+  }
+
   document.addEventListener("keydown", (e) => {
     if (e.repeat || e.ctrlKey || e.altKey || e.metaKey || dialog.open) return;
     const tag = (e.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "select" || tag === "textarea") return;
-    const key = e.key.toLowerCase();
-    const b = document.querySelector(`.buttons button[data-key="${key}"]`);
-    if (!b) return;
-    e.preventDefault();
-    if (!b.disabled) b.click();
+    if (shortcut(e.key)) e.preventDefault();
   });
 
   function setLink(ok) {
@@ -395,6 +402,19 @@
       addAlert(name, payload || {});
     });
   }
+
+  window.Console = {
+    csrf: csrf,
+    services: services,
+    counter: () => number,
+    state: () => state,
+    modal: () => dialog.open,
+    refresh: refresh,
+    errorOf: errorOf,
+    shortcut: shortcut,
+    toLogin: toLogin,
+    onRender: (f) => renderHooks.push(f),
+  };
 
   render();
   signIn().then(refresh);

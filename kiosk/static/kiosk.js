@@ -13,6 +13,8 @@
   var countdown = null;
   var printPoll = null;
   var offlineReasons = {};
+  var shown = null; // the overlay on screen, or null for the start screen
+  var hooks = { reset: [], lang: [], services: [] };
 
   function $(id) { return document.getElementById(id); }
   // Strings come from the catalogue (server/translations), in the language picked on screen.
@@ -38,7 +40,8 @@
   function svcName(s, l) { return l === "en" ? (s.name_en || s.name) : s.name; }
 
   function show(id) {
-    ["busy", "result", "error"].forEach(function (x) { $(x).hidden = x !== id; });
+    shown = id;
+    ["busy", "result", "error", "collect", "answer"].forEach(function (x) { $(x).hidden = x !== id; });
     $("start").setAttribute("aria-hidden", id ? "true" : "false");
   }
 
@@ -69,9 +72,13 @@
 
   function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
 
+  // The result-return procedure has its own door (the collect screen), never a button.
+  function normal() { return services.filter(function (s) { return s.kind !== "return"; }); }
+
   function renderServices() {
     var box = $("services");
-    services.forEach(function (s, i) {
+    var list = normal();
+    list.forEach(function (s, i) {
       var b = serviceButton(box, s.code, i);
       var cls = "svc" + (s.open ? "" : " closed") + (priority !== null ? " prio" : "");
       if (b.className !== cls) b.className = cls;
@@ -88,7 +95,8 @@
         setText(spans[4], t("kiosk.hours") + ": " + (s["hours_" + lang] || "—"));
       }
     });
-    while (box.children.length > services.length) box.removeChild(box.lastChild);
+    while (box.children.length > list.length) box.removeChild(box.lastChild);
+    hooks.services.forEach(function (f) { f(services); });
   }
 
   function renderPriority() {
@@ -120,6 +128,7 @@
     renderServices();
     renderPriority();
     if (!$("offline").hidden) $("offline").textContent = t("kiosk.offline");
+    hooks.lang.forEach(function (f) { f(lang); });
   }
 
   function refresh() {
@@ -282,6 +291,7 @@
     $("priority-panel").hidden = true;
     $("priority-toggle").setAttribute("aria-expanded", "false");
     renderPriority();
+    hooks.reset.forEach(function (f) { f(); });
     refresh();
   }
 
@@ -319,6 +329,21 @@
   });
   // A long press must not open a context menu on a touchscreen.
   document.addEventListener("contextmenu", function (ev) { ev.preventDefault(); });
+
+  // The collect screen (collect.js) reuses the ticket screen and the start-over of this one.
+  window.Kiosk = {
+    data: data,
+    t: t,
+    lang: function () { return lang; },
+    other: other,
+    shown: function () { return shown; },
+    show: show,
+    showResult: showResult,
+    reset: reset,
+    newKey: newKey,
+    setOffline: setOffline,
+    on: function (name, f) { hooks[name].push(f); },
+  };
 
   translate();
   setInterval(refresh, 30000); // opening hours change with the clock, not with events

@@ -1,0 +1,81 @@
+// A USB barcode/QR scanner is a keyboard ("wedge"): it types the code as a burst of keys a few
+// milliseconds apart, then Enter. People type far slower, so the time between keys tells a
+// scan from a person. Wedge.attach() listens on the whole page (no focused field needed),
+// swallows the keys of a burst and hands the code over; a key that turns out not to start a
+// burst is handed back through onSingle, a moment late, so page shortcuts still work.
+(function () {
+  "use strict";
+
+  var CHAR = /^[A-Za-z0-9.\-]$/;
+  var IGNORED = { Shift: 1, CapsLock: 1 }; // scanners press Shift for capitals
+
+  function inField(target) {
+    var tag = ((target && target.tagName) || "").toLowerCase();
+    return tag === "input" || tag === "select" || tag === "textarea" || (target && target.isContentEditable);
+  }
+
+  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (35), holdMs (90).
+  function attach(opts) {
+    var minLength = opts.minLength || 6;
+    // A scan averages a few ms a key; 35 ms is already over 300 words a minute by hand.
+    var avgGap = opts.avgGapMs || 35;
+    // Any pause longer than this ends a burst (leaves room for a busy browser's jitter).
+    var hold = opts.holdMs || 90;
+    var keys = [];
+    var first = 0;
+    var last = 0;
+    var timer = null;
+
+    function scanLike(now) {
+      return keys.length >= minLength && (now - first) / keys.length <= avgGap;
+    }
+
+    // Keys that were not a scan go back to the page, in order.
+    function giveBack() {
+      var held = keys;
+      keys = [];
+      clearTimeout(timer);
+      if (opts.onSingle && !scanLike(last)) held.forEach(function (k) { opts.onSingle(k); });
+    }
+
+    window.addEventListener("keydown", function (ev) {
+      if (IGNORED[ev.key]) return;
+      if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.repeat || inField(ev.target)) {
+        if (keys.length) giveBack();
+        return;
+      }
+      if (opts.active && !opts.active()) {
+        keys = [];
+        return;
+      }
+      var now = ev.timeStamp || performance.now();
+      if (keys.length && now - last > hold) giveBack();
+      if (ev.key === "Enter" && keys.length) {
+        if (scanLike(now)) {
+          var code = keys.join("").toUpperCase();
+          keys = [];
+          clearTimeout(timer);
+          ev.preventDefault();
+          ev.stopPropagation();
+          opts.onCode(code);
+        } else {
+          giveBack();
+        }
+        return;
+      }
+      if (!CHAR.test(ev.key)) {
+        if (keys.length) giveBack();
+        return;
+      }
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (!keys.length) first = now;
+      keys.push(ev.key);
+      last = now;
+      clearTimeout(timer);
+      timer = setTimeout(giveBack, hold);
+    }, true);
+  }
+
+  window.Wedge = { attach: attach };
+})();
