@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
+from core.dossier_rules import TRANSITIONS
 from core.errors import BadRequest
 from core.timeutil import iso, office_day
 from server.kernel import current_actor, ext, jsonable, page_require, require
 
-from .stats import own_today
+from .stats import advised, own_today
 
 bp = Blueprint(
     "counter",
@@ -44,6 +45,7 @@ def console():
         office=e.settings["office"],
         services=services,
         counters=counters,
+        transitions=TRANSITIONS,
     )
 
 
@@ -68,5 +70,16 @@ def state():
             "waiting": jsonable(e.queue.line.waiting_list(counter.services, limit=30)),
             "waiting_counts": {s: waiting.get(s, 0) for s in counter.services},
             "mine": {"clerk": actor.name, **own_today(e.store.reader(), actor.name, day)},
+            **_visit(e, counter.ticket),
         }
     )
+
+
+def _visit(e, ticket) -> dict:
+    """The dossiers recorded on the held ticket, and whether it was advice only."""
+    if ticket is None or e.dossiers is None:
+        return {"dossiers": [], "advice_only": False}
+    return {
+        "dossiers": [d.to_json() for d in e.dossiers.for_ticket(ticket.id)],
+        "advice_only": advised(e.store.reader(), ticket.id),
+    }

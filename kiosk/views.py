@@ -50,12 +50,14 @@ def _lang(default: str) -> str:
     return lang if lang in ("vi", "en") else default
 
 
-def _services(e) -> list[dict]:
+def _services(e) -> tuple[list[dict], dict | None]:
+    """The procedures with buttons, and the result-return procedure (if the office has one)."""
     office = e.settings.office
-    out = []
+    out, collect = [], None
     for s in e.queue.line.services():
         if s["kind"] == "return":
-            continue  # reached through the collect-results screen, never a button
+            collect = s  # reached through the collect-results screen, never a button
+            continue
         svc = office.service(s["code"])
         out.append(
             {
@@ -64,7 +66,7 @@ def _services(e) -> list[dict]:
                 "hours_en": hours_summary(svc, "en"),
             }
         )
-    return out
+    return out, collect
 
 
 @bp.get("/kiosk")
@@ -78,6 +80,7 @@ def kiosk():
     elif not KIOSK_ID.fullmatch(kiosk_id):
         raise BadRequest("'kiosk' must be 1-64 letters, digits, '.', '_' or '-'.", "invalid_kiosk")
     lang = _lang(office["language"])
+    services, collect = _services(e)
     data = {
         "kiosk": kiosk_id,
         "lang": lang,
@@ -85,7 +88,8 @@ def kiosk():
         "hotline": office["hotline"],
         "return_after_s": k["return_after_s"],
         "priority": {"vi": k["priority_categories"], "en": k["priority_categories_en"]},
-        "services": _services(e),
+        "services": services,
+        "collect": collect,
     }
     return render_template("kiosk/kiosk.html", office=office, lang=lang, data=data)
 

@@ -19,23 +19,16 @@
     rejected: "counter.dst_rejected",
     withdrawn: "counter.dst_withdrawn",
   };
-  // What the console offers next; the server has the last word (409 bad_transition).
-  const NEXT = {
-    received: ["in_progress", "ready", "more_needed", "rejected", "withdrawn"],
-    in_progress: ["ready", "more_needed", "rejected", "withdrawn"],
-    more_needed: ["in_progress", "rejected", "withdrawn"],
-    ready: ["returned"],
-    returned: [],
-    rejected: [],
-    withdrawn: [],
-  };
+  // Where each status may go: the server's own table (core/dossier_rules.py), sent by the page.
+  const NEXT = JSON.parse(document.getElementById("console").dataset.transitions || "{}");
   // The field an error code belongs to, when the answer does not name one.
   const FIELD = {
     bad_code: "code",
     duplicate_code: "code",
+    missing_code: "code",
     bad_due: "due",
-    invalid_due: "due",
-    bad_service: "service",
+    missing_due: "due",
+    service_required: "service",
     unknown_service: "service",
     bad_phone: "phone",
     consent_required: "consent",
@@ -103,14 +96,15 @@
       return;
     }
     if (t.id !== ticketId) prepare(t);
-    const list = (state && state.dossiers) || recorded[t.id] || [];
-    renderList(list, t);
+    // The state carries the ticket's dossiers; the page's own list bridges until it refreshes.
+    const list = state && state.dossiers && state.dossiers.length ? state.dossiers : recorded[t.id] || [];
+    renderList(list, t, state);
   }
 
-  function renderList(list, t) {
+  function renderList(list, t, state) {
     const ul = $("d-list");
     ul.replaceChildren();
-    const advice = (t.advice_only || (recorded[t.id] || []).advice) === true;
+    const advice = Boolean((state && state.advice_only) || (recorded[t.id] || []).advice);
     if (!list.length && !advice) ul.append(el("li", "none", bi("counter.dos_none")));
     if (advice) ul.append(el("li", "advice", bi("counter.dos_advice_only")));
     for (const d of list) ul.append(item(d));
@@ -312,7 +306,7 @@
     const st = el("p", "ds-status");
     st.append(el("span", "st st-" + d.status, statusText(d.status)));
     const buttons = el("div", "ds-buttons");
-    const next = d.next || d.allowed || NEXT[d.status] || [];
+    const next = NEXT[d.status] || [];
     for (const s of next) {
       const b = el("button", "set", `${I18n.t("counter.dos_set")}: ${I18n.t(STATUS[s] || s)}`);
       b.type = "button";

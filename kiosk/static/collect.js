@@ -246,7 +246,7 @@
   });
 
   buildKeys();
-  returnService = K.data.services.filter(function (s) { return s.kind === "return"; })[0] || null;
+  returnService = K.data.collect || null;
   renderButton();
   renderCode();
 })();

@@ -14,13 +14,16 @@
     return tag === "input" || tag === "select" || tag === "textarea" || (target && target.isContentEditable);
   }
 
-  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (35), holdMs (90).
+  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (35), holdMs (250),
+  // singleMs (70).
   function attach(opts) {
     var minLength = opts.minLength || 6;
     // A scan averages a few ms a key; 35 ms is already over 300 words a minute by hand.
     var avgGap = opts.avgGapMs || 35;
-    // Any pause longer than this ends a burst (leaves room for a busy browser's jitter).
-    var hold = opts.holdMs || 90;
+    // A pause this long ends a burst; a busy machine may stall one key that long mid-scan.
+    var hold = opts.holdMs || 250;
+    // A lone key is a shortcut after this: a scanner's second key comes within a few ms.
+    var single = opts.singleMs || 70;
     var keys = [];
     var first = 0;
     var last = 0;
@@ -73,7 +76,7 @@
       keys.push(ev.key);
       last = now;
       clearTimeout(timer);
-      timer = setTimeout(giveBack, hold);
+      timer = setTimeout(giveBack, keys.length === 1 && opts.onSingle ? single : hold);
     }, true);
   }
 

@@ -1,0 +1,167 @@
+"""A dossier from filing to collection, in real Chromium against a real server process.
+
+A ticket is served at counter 1, where a scanner's keystroke burst records the dossier; the
+clerk moves it to ready from the console's search; the citizen scans the slip at the kiosk
+and gets a return ticket, which counter 2 calls and finishes; the dossier is then returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+import requests
+
+from tests.helpers import LiveServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+# Every console shortcut letter is in it (N R S F V T P): none may fire during the burst.
+CODE = "H26.FNSTVRP-261201-0042"
+
+
+def burst(page, text: str) -> None:
+    """What a USB scanner does: the code as keys a few ms apart, then Enter."""
+    page.keyboard.type(text, delay=4)
+    page.keyboard.press("Enter")
+
+
+def until(check, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = LiveServer(tmp_path / "live", env={"ONESTOP_PRINTER_TYPE": "file"}).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                               headless=True)  # fmt: skip
+        yield b
+        b.close()
+
+
+def dossier(server, headers) -> dict:
+    r = requests.get(f"{server.url}/api/dossiers/{CODE}", headers=headers, timeout=5)
+    assert r.status_code == 200, r.text
+    return r.json()["dossier"]
+
+
+def console_at(browser, server, number: int):
+    page = browser.new_page(viewport={"width": 1366, "height": 1000})
+    page.set_default_timeout(15000)
+    page.goto(f"{server.url}/counter?counter={number}")
+    page.fill("input[name=name]", "lan")
+    page.fill("input[name=password]", "secret123")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#link[data-state=ok]")
+    return page
+
+
+def test_a_dossier_from_filing_to_collection(server, browser):
+    headers = {"Authorization": f"Bearer {server.token('lan', 'clerk')}"}
+    ticket = requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
+    ticket = ticket.json()["ticket"]
+
+    console = console_at(browser, server, 1)
+    console.keyboard.press("n")
+    console.wait_for_function(f"document.getElementById('t-number').textContent === '{ticket['number']}'")  # fmt: skip
+    console.keyboard.press("s")
+    console.wait_for_function("document.getElementById('t-status').textContent.includes('Đang giải quyết')")  # fmt: skip
+    console.wait_for_selector("#dossier:not([hidden])")
+    due = console.input_value("#d-due")
+    today = console.evaluate("window.Console.state().now.slice(0, 10)")
+    assert due > today  # a default promised date a few days on
+
+    burst(console, CODE)  # no field has the focus: the page takes the scan
+    console.wait_for_function(f"document.getElementById('d-code').value === '{CODE}'")
+    console.wait_for_timeout(300)  # a shortcut would have fired by now
+    served = requests.get(f"{server.url}/api/tickets/{ticket['id']}", timeout=5).json()["ticket"]
+    assert served["status"] == "serving" and served["service"] == "hotich"
+    assert "Đang giải quyết" in console.text_content("#t-status")
+
+    # A phone number without the consent box ticked is refused beside the box.
+    console.fill("#d-phone", "0912 345 678")
+    console.click("#d-record")
+    console.wait_for_selector("#d-consent-err:not(:empty)")
+    assert "đồng ý" in console.text_content("#d-consent-err")
+    console.check("#d-consent")
+    console.click("#d-record")
+    console.wait_for_selector(f".d-item[data-code='{CODE}']")
+    d = dossier(server, headers)
+    assert (d["status"], d["due"], d["ticket_number"], d["counter"]) == ("received", due, ticket["number"], 1)  # fmt: skip
+    assert d["has_contact"] is True and "0912345678" not in str(d)
+    assert console.input_value("#d-code") == ""  # ready for the next dossier
+
+    # The same code again: refused next to the code field, nothing recorded twice.
+    console.fill("#d-code", CODE)
+    console.click("#d-record")
+    console.wait_for_selector("#d-code-err:not(:empty)")
+    assert console.locator(".d-item").count() == 1
+
+    kiosk = browser.new_page(viewport={"width": 1280, "height": 800})
+    kiosk.set_default_timeout(15000)
+    kiosk.goto(f"{server.url}/kiosk")
+    kiosk.wait_for_selector("#collect-open:not([hidden])")
+    assert "traketqua" not in kiosk.eval_on_selector_all("button.svc", "bs => bs.map(b => b.dataset.code)")  # fmt: skip
+    burst(kiosk, CODE.lower())  # not ready yet: the promised date in words, no ticket
+    kiosk.wait_for_selector("#answer[data-kind=not_ready]")
+    day = dt.date.fromisoformat(due)
+    assert f"ngày {day.day} tháng {day.month} năm {day.year}" in kiosk.text_content("#a-date")
+    kiosk.click("#a-ok")
+    kiosk.click("#collect-open")  # a code nobody recorded, typed on the keypad
+    for key in "HS-404404":
+        kiosk.click(f"#c-keys [data-key='{key}']")
+    kiosk.click("#c-find")
+    kiosk.wait_for_selector("#answer[data-kind=unknown]")
+    assert "hỏi cán bộ" in kiosk.text_content("#a-more")
+    kiosk.click("#a-ok")
+    waiting = requests.get(f"{server.url}/api/queue", timeout=5).json()["waiting"]
+    assert waiting.get("traketqua", 0) == 0
+
+    # The clerk finds the dossier and moves it on: in progress, then ready.
+    console.fill("#ds-code", CODE)
+    console.click("#ds-find")
+    console.click("#ds-result button.set[data-status=in_progress]")
+    console.wait_for_selector("#ds-result[data-status=in_progress]")
+    console.click("#ds-result button.set[data-status=ready]")
+    console.wait_for_selector("#ds-result[data-status=ready]")
+    assert dossier(server, headers)["status"] == "ready"
+    console.keyboard.press("f")  # the filing visit ends (the focus is on a button)
+    console.wait_for_function("document.getElementById('t-number').textContent === '—'")
+
+    burst(kiosk, CODE)
+    kiosk.wait_for_selector("#result:not([hidden])")
+    number = kiosk.text_content("#r-number")
+    assert number.startswith("R") and kiosk.text_content("#r-service") == "Trả kết quả"
+    kiosk.wait_for_selector("#r-print[data-state=printed]")
+    assert dossier(server, headers)["return_number"] == number
+
+    # Counter 2 returns results: it calls the return ticket and finishes it.
+    console.select_option("#counter-select", "2")
+    console.wait_for_function("window.Console.state() && window.Console.state().counter.number === 2")  # fmt: skip
+    console.keyboard.press("n")
+    console.wait_for_function(f"document.getElementById('t-number').textContent === '{number}'")
+    console.keyboard.press("f")
+    console.wait_for_function("document.getElementById('t-number').textContent === '—'")
+    d = until(lambda: (x := dossier(server, headers))["status"] == "returned" and x)
+    assert d and d["returned_at"] and d["returned_at"][:10] == today
+    console.fill("#ds-code", CODE)
+    console.click("#ds-find")
+    console.wait_for_selector("#ds-result[data-status=returned]")
+    assert console.locator("#ds-result button.set").count() == 0  # nothing after returned
