@@ -86,3 +86,17 @@ def test_numbers_never_reach_events_exports_or_the_hub(onestop, kiosk, counter, 
         r = client.get(url, headers=sup)
         assert r.status_code == 200, url
         assert not found({url: r.get_data()}), url
+
+
+def test_nightly_command_purges(onestop, kiosk, counter, clock, runner):
+    kiosk.take_ticket("hotich")
+    counter.next(1)
+    onestop.dossiers.record(1, "HS-RET-001", "2026-12-03", phone=PHONES["HS-RET-001"], consent=True)
+    first = runner.invoke(args=["dossiers", "purge"])
+    assert first.exit_code == 0 and "Deleted 0 phone number(s)." in first.output
+    clock.advance(90 * 86400)  # never returned: gone max_phone_days after it was received
+    second = runner.invoke(args=["dossiers", "purge"])
+    assert second.exit_code == 0 and "Deleted 1 phone number(s)." in second.output
+    assert not onestop.dossiers.get("HS-RET-001").has_contact
+    script = (Path(__file__).resolve().parents[2] / "systemd" / "onestop-summarize").read_text()
+    assert "flask dossiers purge" in script
