@@ -71,6 +71,8 @@ MATRIX = [
     ("GET",  "/supervisor/day",                      None,                    LOGIN, R403,  OK,    OK,    False),
     ("GET",  "/supervisor/trend",                    None,                    LOGIN, R403,  OK,    OK,    False),
     ("GET",  "/supervisor/print",                    None,                    LOGIN, R403,  OK,    OK,    False),
+    ("GET",  "/api/sms",                             None,                    R401,  R403,  OK,    OK,    False),
+    ("POST", "/api/sms/{sms_id}/retry",              None,                    R401,  R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
 ]
@@ -171,7 +173,9 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             assert planned, f"{method} {path} is in the matrix but not served"
             waiting.append(f"{method} {path}")
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en")
+        url = path.format(
+            ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en", sms_id=1
+        )
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
                 want = expected[0]  # pages are for browser sessions; a token is no login
@@ -201,7 +205,9 @@ def test_device_matrix(app, onestop, ticket_id, figures):
     for method, path, body, anonymous, *_ in MATRIX:
         if not routed(app, method, path):
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en")
+        url = path.format(
+            ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en", sms_id=1
+        )
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):
             env = {"REMOTE_ADDR": "10.0.0.9"} if who == "remote" else {}
