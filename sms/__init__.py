@@ -17,8 +17,14 @@ def init_app(app, ext, gateway=None):
     cfg = ext.settings["sms"]
     # Citizens' phones get Vietnamese, from the one catalogue.
     templates = {"ready": t("sms.ready", "vi"), "near": t("sms.near", "vi")}
+    office = ext.settings["office"]["name"]
+    keep = ext.settings["dossiers"]["max_phone_days"]
+    # The nightly purge of phone numbers blanks the outbox's too, in the same transaction.
+    ext.dossiers.purge_hooks.append(lambda conn, now: purge(conn, now, keep))
+    with ext.store.write() as conn:
+        purge(conn, ext.clock(), keep)  # a night the timer missed
     worker = SmsWorker(
-        ext.queue, gateway or gateways.make(cfg), cfg, templates, ext.settings["office"]["name"]
+        ext.queue, ext.dossiers, gateway or gateways.make(cfg), cfg, templates, office
     ).start()
     ext.devices.sms = worker
     ext.health["sms"] = worker.health

@@ -27,6 +27,14 @@ def enqueue(conn, code: str, purpose: str, phone: str, text: str, now: float) ->
     return cur.lastrowid if cur.rowcount else None
 
 
+def exists(conn, code: str, purpose: str) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM sms_outbox WHERE code = ? AND purpose = ?", (code, purpose)
+        ).fetchone()
+    )
+
+
 def get(conn, sms_id: int) -> sqlite3.Row | None:
     return conn.execute(f"SELECT {COLUMNS} FROM sms_outbox WHERE id = ?", (sms_id,)).fetchone()
 
@@ -135,15 +143,16 @@ def masked(phone: str) -> str:
     return "•••" + phone[-3:] if phone else ""
 
 
-def purge(conn, now: float, keep_days: float = 30) -> int:
-    """Blank the phone of every row older than `keep_days`; a message not yet sent by then
-    is given up (`failed`, error `expired`): retention comes before delivery. Returns rows."""
-    cutoff = now - keep_days * DAY_S
+def purge(conn, now: float, keep_days: float = 90) -> int:
+    """Blank the phone of every row whose dossier's number was deleted (dossier_contacts,
+    on its schedule) or that is older than `keep_days`. A message not sent by then is given
+    up (`failed`, error `expired`): retention comes before delivery. Returns the rows."""
     cur = conn.execute(
         "UPDATE sms_outbox SET phone = '', gateway_id = NULL,"
         " state = CASE WHEN state IN ('queued', 'sending') THEN 'failed' ELSE state END,"
         " error = CASE WHEN state IN ('queued', 'sending') THEN 'expired' ELSE error END,"
-        " next_at = NULL WHERE phone != '' AND created_at < ?",
-        (cutoff,),
+        " next_at = NULL WHERE phone != '' AND (created_at < ?"
+        " OR code NOT IN (SELECT code FROM dossier_contacts))",
+        (now - keep_days * DAY_S,),
     )
     return cur.rowcount

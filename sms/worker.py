@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from core import events
+from core.errors import QueueError
 
 from . import outbox
 from .gateways import FAILED, SENT, Gateway, GatewayError
@@ -23,32 +24,20 @@ from .texts import fill
 
 log = logging.getLogger(__name__)
 
-# The dossier room's status event (branch `dossier`); its name is the registry's once merged.
-DOSSIER_STATUS = getattr(events, "DOSSIER_STATUS", "dossier_status")
 # Messages after which people ahead of a return ticket may have changed.
 LINE_MOVED = (events.TICKET_CALLED, events.QUEUE_CHANGED)
 STALE_S = 600  # a message not out this long after queueing makes the health `degraded`
 MAX_WAIT_S = 6 * 3600  # the doubling retry wait stops growing here
 
 
-def contact_of(conn, code: str) -> sqlite3.Row | None:
-    """The consented phone of a dossier (dossier_contacts, m007), or None."""
-    return conn.execute(
-        "SELECT phone, notify_near FROM dossier_contacts WHERE code = ?"
-        " AND consent_at IS NOT NULL AND phone IS NOT NULL AND phone != ''",
-        (code,),
-    ).fetchone()
-
-
 def near_candidates(conn) -> list[sqlite3.Row]:
-    """Waiting return tickets whose dossier's contact asked to hear when the number nears,
-    and has not been told yet."""
+    """Waiting return tickets whose dossier's holder asked to hear when the number nears,
+    and has not been told yet (dossiers and dossier_contacts: migration m007)."""
     return conn.execute(
-        "SELECT d.code, c.phone, t.id AS ticket_id FROM dossiers d"
+        "SELECT d.code, t.id AS ticket_id FROM dossiers d"
         " JOIN dossier_contacts c ON c.code = d.code"
         " JOIN tickets t ON t.id = d.return_ticket_id"
-        " WHERE t.status = 'waiting' AND c.notify_near AND c.consent_at IS NOT NULL"
-        " AND c.phone IS NOT NULL AND c.phone != ''"
+        " WHERE t.status = 'waiting' AND c.notify_near"
         " AND NOT EXISTS (SELECT 1 FROM sms_outbox o WHERE o.code = d.code"
         " AND o.purpose = 'near')"
     ).fetchall()
@@ -60,6 +49,7 @@ class SmsWorker:
     def __init__(
         self,
         queue,
+        dossiers,
         gateway: Gateway,
         cfg: dict,
         templates: dict[str, str],
@@ -67,6 +57,7 @@ class SmsWorker:
         poll_s: float = 1.0,
     ):
         self.queue = queue
+        self.dossiers = dossiers  # core.dossiers.Dossiers: the phone is read through it (logged)
         self.store = queue.store
         self.clock: Callable[[], float] = queue.clock
         self.gateway = gateway
@@ -100,24 +91,32 @@ class SmsWorker:
     def on_event(self, name: str, payload) -> None:
         """Bus subscriber: a dossier ready, or the line moved; never blocks the request."""
         try:
-            if name == DOSSIER_STATUS and payload.get("status") == "ready":
+            if name == events.DOSSIER_STATUS and payload.get("status") == "ready":
                 self.ready(payload.get("code"))
             elif name in LINE_MOVED:
                 self.check_near()
-        except sqlite3.OperationalError as e:  # the dossier tables are not there (yet)
-            log.debug("sms: %s not queued: %s", name, e)
+        except QueueError as e:  # the dossier went meanwhile (corrected, purged)
+            log.info("sms: nothing queued on %s: %s", name, e.code)
 
     def _text(self, purpose: str, **params) -> str:
         return fill(self.templates[purpose], self.cfg["ascii"], office=self.office, **params)
 
+    def _phone(self, code: str, purpose: str) -> str | None:
+        """The consented number of dossier `code`, unless this message was queued before."""
+        conn = self.store.reader()
+        if outbox.exists(conn, code, purpose):
+            return None
+        has = conn.execute("SELECT 1 FROM dossier_contacts WHERE code = ?", (code,)).fetchone()
+        if has is None:
+            return None
+        return self.dossiers.contact(code, purpose="sms")["phone"]  # logged: contact_read
+
     def ready(self, code: str | None) -> int | None:
         """Queue "your result is ready" for dossier `code` if its holder consented."""
-        if not code:
+        phone = self._phone(code, outbox.READY) if code else None
+        if phone is None:
             return None
-        contact = contact_of(self.store.reader(), code)
-        if contact is None:
-            return None
-        return self._enqueue(code, outbox.READY, contact["phone"], self._text("ready", code=code))
+        return self._enqueue(code, outbox.READY, phone, self._text("ready", code=code))
 
     def check_near(self) -> list[int]:
         """Queue "your number is near" for return tickets with few enough people ahead."""
@@ -128,8 +127,11 @@ class SmsWorker:
             ahead = self.queue.line.ahead(conn, ticket)
             if ahead > self.cfg["near_ahead"]:
                 continue
+            phone = self._phone(c["code"], outbox.NEAR)
+            if phone is None:
+                continue
             text = self._text("near", code=c["code"], number=ticket["number"], ahead=ahead)
-            sms_id = self._enqueue(c["code"], outbox.NEAR, c["phone"], text)
+            sms_id = self._enqueue(c["code"], outbox.NEAR, phone, text)
             if sms_id is not None:
                 queued.append(sms_id)
         return queued

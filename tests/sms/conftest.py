@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 
-from core.events import Logged
 from server.app import create_app
 from sms.gateways import RecordingGateway
-from sms.worker import DOSSIER_STATUS
 from tests.helpers import site_config
 
-PHONE = "+84901234567"
-
-# The dossier room's tables as its contract names them (migration m007_dossiers, branch
-# `dossier`): made here only where that migration has not run.
-DOSSIER_TABLES = """
-CREATE TABLE IF NOT EXISTS dossiers (
-    code TEXT PRIMARY KEY, status TEXT NOT NULL DEFAULT 'received', due TEXT,
-    return_ticket_id TEXT
-);
-CREATE TABLE IF NOT EXISTS dossier_contacts (
-    code TEXT PRIMARY KEY, phone TEXT, consent_at REAL, notify_near INTEGER NOT NULL DEFAULT 0,
-    delete_after REAL
-);
-"""
+PHONE = "0901234567"  # as the dossier room keeps it (normal_phone)
 
 
 def make_app(tmp_path, gateway=None, clock=None, **sms):
     """An app on its own data dir whose [sms] section is `sms` (retries fast by default)."""
-    config = site_config(sms={"retry_s": 0.05, **sms})
+    # Real time (retries wait for it), at any hour of the day the test runs.
+    config = site_config(sms={"retry_s": 0.05, **sms}, office={"enforce_hours": False})
     app = create_app(
         {"DATA_DIR": tmp_path / "data", "CONFIG": config, "CLOCK": clock or time.time,
          "TESTING": True, "SMS_GATEWAY": gateway}
     )  # fmt: skip
-    ext = app.extensions["onestop"]
-    with ext.store.lock:
-        ext.store.conn.executescript(DOSSIER_TABLES)
     return app
 
 
@@ -70,28 +54,30 @@ def worker(ext):
     return ext.devices.sms
 
 
-def add_dossier(ext, code: str, phone: str | None = PHONE, consent=True, near=False, ticket=None):
-    """A dossier and (with a phone) its contact, as the dossier room records them."""
-    with ext.store.write() as conn:
-        conn.execute(
-            "INSERT INTO dossiers (code, status, due, return_ticket_id) VALUES (?, ?, ?, ?)",
-            (code, "in_progress", "2026-12-05", ticket),
-        )
-        if phone is not None:
-            conn.execute(
-                "INSERT INTO dossier_contacts (code, phone, consent_at, notify_near)"
-                " VALUES (?, ?, ?, ?)",
-                (code, phone, time.time() if consent else None, int(near)),
-            )
+def add_dossier(ext, code: str, phone: str | None = PHONE, consent=True, near=False):
+    """A dossier recorded at counter 1 on a fresh ticket, with a phone if given."""
+    ext.queue.issue("hotich")
+    ext.queue.next(1)
+    due = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    ext.dossiers.record(1, code, due, phone=phone, consent=consent, notify_near=near)
+    ext.queue.finish(1)
 
 
 def ready(ext, code: str) -> None:
-    """What the dossier room publishes after committing a status change to ready."""
-    data = {"code": code, "status": "ready", "from": "in_progress", "due": "2026-12-05",
-            "source": "console"}  # fmt: skip
-    ext.devices.sms.on_event(DOSSIER_STATUS, Logged(None, "2026-12-01T09:00:00+07:00", data))
+    """Staff mark the dossier's result ready (the dossier room publishes dossier_status)."""
+    ext.dossiers.set_status(code, "ready")
 
 
 def rows(ext) -> list[dict]:
     conn = ext.store.reader()
     return [dict(r) for r in conn.execute("SELECT * FROM sms_outbox ORDER BY id")]
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    """Poll `predicate` until it holds (the worker delivers on its own thread)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

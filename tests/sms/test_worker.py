@@ -12,8 +12,7 @@ import sms
 from core import events
 from sms.gateways import GatewayError, RecordingGateway
 from sms.texts import to_ascii
-from tests.helpers import Clock
-from tests.sms.conftest import PHONE, add_dossier, close, make_app, ready, rows
+from tests.sms.conftest import PHONE, add_dossier, close, make_app, ready, rows, wait_for
 
 
 def supervisor(ext) -> dict:
@@ -24,7 +23,8 @@ def supervisor(ext) -> dict:
 def test_ready_with_consent_sends_once_without_diacritics(ext, worker, gateway):
     add_dossier(ext, "HS-2026.0001")
     ready(ext, "HS-2026.0001")
-    ready(ext, "HS-2026.0001")  # ready again (after more documents, say): still one message
+    ext.dossiers.set_status("HS-2026.0001", "in_progress")  # marked ready by mistake
+    ready(ext, "HS-2026.0001")  # ready again: still one message
     assert worker.wait_idle()
     name = ext.settings["office"]["name"]
     assert gateway.sent == [
@@ -36,25 +36,26 @@ def test_ready_with_consent_sends_once_without_diacritics(ext, worker, gateway):
     assert row["phone"] == ""  # kept only until sent
 
 
-def test_no_consent_no_contact_or_other_status_sends_nothing(ext, worker, gateway):
-    add_dossier(ext, "NOCONSENT1", consent=False)
+def test_no_number_or_another_status_sends_nothing(ext, worker, gateway):
     add_dossier(ext, "NOPHONE001", phone=None)
     add_dossier(ext, "NOTREADY01")
-    ready(ext, "NOCONSENT1")
     ready(ext, "NOPHONE001")
-    ready(ext, "UNKNOWN001")
-    worker.on_event(
-        worker_status_name(),
-        events.Logged(None, "", {"code": "NOTREADY01", "status": "in_progress"}),
-    )
+    ext.dossiers.set_status("NOTREADY01", "in_progress")
+    ext.dossiers.set_status("NOTREADY01", "more_needed")
     assert worker.wait_idle()
     assert gateway.sent == [] and rows(ext) == []
 
 
-def worker_status_name() -> str:
-    from sms.worker import DOSSIER_STATUS
-
-    return DOSSIER_STATUS
+def test_reading_the_number_is_logged(ext, worker):
+    add_dossier(ext, "LOGGED0001")
+    ready(ext, "LOGGED0001")
+    assert worker.wait_idle()
+    reads = (
+        ext.store.reader()
+        .execute("SELECT data FROM events WHERE type = ?", (events.CONTACT_READ,))
+        .fetchall()
+    )
+    assert [r["data"] for r in reads] == ['{"code": "LOGGED0001", "purpose": "sms"}']
 
 
 def test_unicode_when_ascii_is_off(tmp_path):
@@ -77,9 +78,7 @@ def test_temporary_errors_are_retried_then_sent(tmp_path):
     try:
         add_dossier(ext, "RETRY0001")
         ready(ext, "RETRY0001")
-        deadline = time.monotonic() + 10
-        while not gateway.sent and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert wait_for(lambda: gateway.sent)
         assert gateway.calls == 3 and len(gateway.sent) == 1
         (row,) = rows(ext)
         assert row["state"] == "sent" and row["tries"] == 2
@@ -95,9 +94,7 @@ def test_given_up_is_an_alert_kept_and_retried_by_a_supervisor(tmp_path, caplog)
     try:
         add_dossier(ext, "FAIL00001")
         ready(ext, "FAIL00001")
-        deadline = time.monotonic() + 10
-        while rows(ext)[0]["state"] != "failed" and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert wait_for(lambda: [r["state"] for r in rows(ext)] == ["failed"])
         ext.queue.drain()
         (row,) = rows(ext)
         assert row["state"] == "failed" and row["tries"] == 1 and row["phone"] == PHONE
@@ -134,9 +131,7 @@ def test_max_tries_of_temporary_errors_fail(tmp_path):
     try:
         add_dossier(ext, "DOWN00001")
         ready(ext, "DOWN00001")
-        deadline = time.monotonic() + 10
-        while rows(ext)[0]["state"] != "failed" and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert wait_for(lambda: [r["state"] for r in rows(ext)] == ["failed"])
         row = rows(ext)[0]
         assert row["state"] == "failed" and row["tries"] == 3 and gateway.calls == 3
         assert row["error"] == "down"
@@ -161,48 +156,79 @@ def test_none_gateway_keeps_messages_queued_and_says_so(tmp_path):
 
 def test_near_once_when_few_enough_are_ahead(tmp_path):
     gateway = RecordingGateway()
-    app = make_app(tmp_path, gateway, clock=Clock(), near_ahead=2)  # office hours
+    app = make_app(tmp_path, gateway, near_ahead=2)
     ext = app.extensions["onestop"]
     queue = ext.queue
     try:
-        ahead = [queue.issue("hotich")[0] for _ in range(4)]
-        mine = queue.issue("hotich")[0]
-        add_dossier(ext, "NEAR00001", near=True, ticket=mine.id)
-        add_dossier(ext, "NEAR00002", near=False, ticket=queue.issue("hotich")[0].id)
-        counter = next(c.number for c in ext.settings.office.counters if "hotich" in c.services)
-        queue.next(counter)  # 3 ahead: not yet
-        ext.devices.sms.wait_idle()
-        assert gateway.sent == []
-        queue.next(counter)  # 2 ahead: now
-        queue.next(counter)  # 1 ahead: not again
-        assert ext.devices.sms.wait_idle()
-        assert len(gateway.sent) == 1, gateway.sent
-        phone, text = gateway.sent[0]
-        assert phone == PHONE and f"so {mine.number}" in text and "con 2 nguoi" in text
-        assert [(r["code"], r["purpose"]) for r in rows(ext)] == [("NEAR00001", "near")]
-        assert len(ahead) == 4
+        add_dossier(ext, "NEAR00001", near=True)
+        add_dossier(ext, "NEAR00002", near=False)
+        for _ in range(4):
+            queue.issue("traketqua")
+        for code in ("NEAR00001", "NEAR00002"):
+            ready(ext, code)
+        mine, _ = ext.dossiers.issue_return("NEAR00001")
+        ext.dossiers.issue_return("NEAR00002")
+
+        def near() -> list[dict]:
+            assert ext.devices.sms.wait_idle()
+            return [r for r in rows(ext) if r["purpose"] == "near"]
+
+        queue.next(2)  # 3 ahead: not yet
+        assert near() == []
+        queue.next(2)  # 2 ahead: now
+        queue.next(2)  # 1 ahead: not again
+        (row,) = near()
+        assert row["code"] == "NEAR00001" and row["state"] == "sent"
+        texts = [text for phone, text in gateway.sent if phone == PHONE]
+        assert any(f"so {mine.number}" in t and "con 2 nguoi" in t for t in texts), texts
+        assert len(gateway.sent) == 3  # two "ready" messages and one "near"
     finally:
         close(app)
 
 
-def test_purge_blanks_numbers_after_the_retention(ext, worker):
+def test_purge_blanks_numbers_with_the_contacts_or_after_the_cap(ext, worker):
     now = time.time()
+    add_dossier(ext, "KEPT00001")  # its contact is kept: so is the outbox's copy
     with ext.store.write() as conn:
-        for code, state, age_days in (("OLDFAIL1", "failed", 31), ("OLDQUEUE", "queued", 40),
-                                      ("NEWFAIL1", "failed", 2)):  # fmt: skip
+        for code, state, age_days in (("KEPT00001", "failed", 2), ("GONE00001", "failed", 2),
+                                      ("GONE00002", "queued", 1), ("KEPT00001", "queued", 91)):  # fmt: skip
             conn.execute(
                 "INSERT INTO sms_outbox (code, purpose, phone, text, state, tries, next_at,"
-                " created_at) VALUES (?, 'ready', ?, 'x', ?, 1, ?, ?)",
-                (code, PHONE, state, now + 3600, now - age_days * 86400),
-            )
-        assert sms.purge(conn, now, keep_days=30) == 2
-    got = {r["code"]: r for r in rows(ext)}
-    assert got["OLDFAIL1"]["phone"] == "" and got["OLDFAIL1"]["state"] == "failed"
-    assert got["OLDQUEUE"]["phone"] == "" and got["OLDQUEUE"]["state"] == "failed"
-    assert got["OLDQUEUE"]["error"] == "expired"
-    assert got["NEWFAIL1"]["phone"] == PHONE
+                " created_at) VALUES (?, ?, ?, 'x', ?, 1, ?, ?)",
+                (code, "near" if age_days > 90 else "ready", PHONE, state, now + 3600,
+                 now - age_days * 86400),
+            )  # fmt: skip
+        assert sms.purge(conn, now, keep_days=90) == 3
+    got = {(r["code"], r["purpose"]): r for r in rows(ext)}
+    assert got["KEPT00001", "ready"]["phone"] == PHONE
+    assert (
+        got["GONE00001", "ready"]["phone"] == "" and got["GONE00001", "ready"]["state"] == "failed"
+    )
+    assert got["GONE00002", "ready"]["phone"] == ""
+    assert got["GONE00002", "ready"]["state"] == "failed"
+    assert got["GONE00002", "ready"]["error"] == "expired"
+    assert got["KEPT00001", "near"]["phone"] == ""  # older than the cap
     with ext.store.write() as conn:
-        assert sms.purge(conn, now, keep_days=30) == 0
+        assert sms.purge(conn, now, keep_days=90) == 0
+
+
+def test_the_nightly_purge_of_contacts_takes_the_outbox_copies(tmp_path):
+    app = make_app(tmp_path)  # gateway none: the message stays queued with its number
+    ext = app.extensions["onestop"]
+    try:
+        add_dossier(ext, "NIGHT0001")
+        ready(ext, "NIGHT0001")
+        ext.queue.drain()
+        assert rows(ext)[0]["phone"] == PHONE
+        assert ext.dossiers.purge(time.time() + 200 * 86400) == 1
+        row = rows(ext)[0]
+        assert row["phone"] == "" and row["state"] == "failed" and row["error"] == "expired"
+        db = (ext.data_dir / "onestop.db").read_bytes()
+        wal = ext.data_dir / "onestop.db-wal"
+        assert PHONE.encode() not in db
+        assert not wal.exists() or PHONE.encode() not in wal.read_bytes()
+    finally:
+        close(app)
 
 
 @pytest.mark.parametrize(
