@@ -150,9 +150,9 @@ class Device:
         return False  # a device holds no staff role, whatever it is
 
 
-def error_response(code: str, message: str, status: int, **extra: Any):
+def error_response(code: str, message: str, status: int, extra: dict | None = None):
     """The API's error answer: {"error": {"code", "message"}, **extra} with a 4xx/5xx status."""
-    resp = jsonify({"error": {"code": code, "message": message}, **extra})
+    resp = jsonify({"error": {"code": code, "message": message}, **(extra or {})})
     resp.status_code = status
     return resp
 
