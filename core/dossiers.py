@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import events
@@ -55,6 +56,8 @@ class Dossiers:
         self.keep_phone_days = keep_phone_days
         self.max_phone_days = max_phone_days
         queue.finish_hooks.append(self._on_finish)
+        # hook(conn, now) -> rows: copies of numbers elsewhere (sms/'s outbox), purged alike.
+        self.purge_hooks: list[Callable[..., int]] = []
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -434,6 +437,7 @@ class Dossiers:
                     self._event(now, events.CONTACT_DELETED, r["ticket_id"], r["service"],
                                 r["counter"], None, {"code": r["code"], "purpose": "schedule"})
                     for r in gone])  # fmt: skip
-            if gone:
+                copies = sum(hook(conn, now) for hook in self.purge_hooks)
+            if gone or copies:
                 checkpoint(self.store.conn)
         return len(gone)

@@ -177,6 +177,17 @@ class ContactAccess:
     purpose: str | None = None  # read: staff, sms, ...; deleted: schedule
 
 
+@dataclass(frozen=True)
+class SmsFailed:
+    """An SMS to a citizen given up after its tries (sms/); never the phone number."""
+
+    id: int = 0  # the sms_outbox row a supervisor may retry
+    code: str = ""
+    purpose: str = ""
+    tries: int = 0
+    error: str = ""
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -264,6 +275,8 @@ TICKET_RATED = _register("ticket_rated", TicketRated, STAFF, False)
 # Socket replies (not on the bus): the whole state for one screen; devices for supervisors.
 SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
 PRESENCE = _register("presence", dict, STAFF, False)
+# Messages to citizens (sms/): a message given up (its payload holds no phone number).
+SMS_FAILED = _register("sms_failed", SmsFailed, STAFF, True, alert=True, hub=True)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)

@@ -16,6 +16,7 @@ from flask import Flask
 import kiosk
 import printer
 import reports
+import sms
 from core.devices import Devices, SignIns
 from core.dossiers import Dossiers
 from core.service import QueueService
@@ -67,7 +68,8 @@ def _site(config) -> settings_mod.Settings:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app. test_config may set DATA_DIR, CONFIG (path or dict), CLOCK, and Flask keys."""
+    """Build the app. test_config may set DATA_DIR, CONFIG (path or dict), CLOCK, SMS_GATEWAY,
+    and Flask keys."""
     test_config = dict(test_config or {})
     app = Flask(__name__, static_folder="static", template_folder="templates")
     data_dir = Path(
@@ -76,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     data_dir.mkdir(parents=True, exist_ok=True)
     site = _site(test_config.pop("CONFIG", None))
     clock = test_config.pop("CLOCK", None) or time.time
+    sms_gateway = test_config.pop("SMS_GATEWAY", None)  # tests: a RecordingGateway
 
     app.config.update(
         SECRET_KEY=_secret_key(data_dir),
@@ -123,5 +126,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
+    sms.init_app(app, ext, gateway=sms_gateway)  # messages to citizens: after the commit
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app

@@ -71,6 +71,8 @@ MATRIX = [
     ("GET",  "/supervisor/day",                      None,                    LOGIN, R403,  OK,    OK,    False),
     ("GET",  "/supervisor/trend",                    None,                    LOGIN, R403,  OK,    OK,    False),
     ("GET",  "/supervisor/print",                    None,                    LOGIN, R403,  OK,    OK,    False),
+    ("GET",  "/api/sms",                             None,                    R401,  R403,  OK,    OK,    False),
+    ("POST", "/api/sms/{sms_id}/retry",              None,                    R401,  R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
     # Dossiers and result return (server/dossiers_api.py).
@@ -187,6 +189,7 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             name="0123456789abcdef.wav",
             lang="en",
             code="HS-ACCESS-1",
+            sms_id=1,
         )
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
@@ -223,6 +226,7 @@ def test_device_matrix(app, onestop, ticket_id, figures):
             name="0123456789abcdef.wav",
             lang="en",
             code="HS-ACCESS-1",
+            sms_id=1,
         )
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):

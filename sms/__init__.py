@@ -1,0 +1,32 @@
+"""Messages to citizens who consented: an outbox, a worker and its gateways (docs/sms.md)."""
+
+from __future__ import annotations
+
+from .outbox import purge
+
+__all__ = ["init_app", "purge"]
+
+
+def init_app(app, ext, gateway=None):
+    """Start the SMS worker for `[sms]` (or the given gateway), its health probe and routes."""
+    from server.i18n import t
+
+    from . import gateways, views
+    from .worker import SmsWorker
+
+    cfg = ext.settings["sms"]
+    # Citizens' phones get Vietnamese, from the one catalogue.
+    templates = {"ready": t("sms.ready", "vi"), "near": t("sms.near", "vi")}
+    office = ext.settings["office"]["name"]
+    keep = ext.settings["dossiers"]["max_phone_days"]
+    # The nightly purge of phone numbers blanks the outbox's too, in the same transaction.
+    ext.dossiers.purge_hooks.append(lambda conn, now: purge(conn, now, keep))
+    with ext.store.write() as conn:
+        purge(conn, ext.clock(), keep)  # a night the timer missed
+    worker = SmsWorker(
+        ext.queue, ext.dossiers, gateway or gateways.make(cfg), cfg, templates, office
+    ).start()
+    ext.devices.sms = worker
+    ext.health["sms"] = worker.health
+    app.register_blueprint(views.bp)
+    return worker
