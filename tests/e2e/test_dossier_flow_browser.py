@@ -1,13 +1,16 @@
 """A dossier from filing to collection, in real Chromium against a real server process.
 
 A ticket is served at counter 1, where a scanner's keystroke burst records the dossier; the
-clerk moves it to ready from the console's search; the citizen scans the slip at the kiosk
+clerk moves it to ready from the console's search, and the "result ready" SMS leaves through
+a real gammu-smsd on Gammu's dummy device (no modem); the citizen scans the slip at the kiosk
 and gets a return ticket, which counter 2 calls and finishes; the dossier is then returned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -21,6 +24,31 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 # Every console shortcut letter is in it (N R S F V T P): none may fire during the burst.
 CODE = "H26.FNSTVRP-261201-0042"
+PHONE = "0912345678"
+SMSDRC = """[gammu]
+device = {d}/device
+model = dummy
+connection = none
+
+[smsd]
+service = files
+inboxpath = {d}/inbox/
+outboxpath = {d}/outbox/
+sentsmspath = {d}/sent/
+errorsmspath = {d}/error/
+logfile = {d}/smsd.log
+debuglevel = 1
+loopsleep = 1
+commtimeout = 1
+sendtimeout = 5
+statusfrequency = 0
+checksecurity = 0
+checkbattery = 0
+checksignal = 0
+"""
+needs_gammu = pytest.mark.skipif(
+    not shutil.which("gammu-smsd"), reason="needs gammu-smsd (apt: gammu gammu-smsd)"
+)
 
 
 def burst(page, text: str) -> None:
@@ -39,8 +67,25 @@ def until(check, timeout: float = 10.0):
 
 
 @pytest.fixture
-def server(tmp_path):
-    s = LiveServer(tmp_path / "live", env={"ONESTOP_PRINTER_TYPE": "file"}).start()
+def smsd(tmp_path):
+    """A real gammu-smsd (files service) on Gammu's dummy phone: what a Pi runs with a modem."""
+    d = tmp_path / "gammu"
+    for sub in ("device", "inbox", "outbox", "sent", "error"):
+        (d / sub).mkdir(parents=True)
+    config = d / "smsdrc"
+    config.write_text(SMSDRC.format(d=d), encoding="utf-8")
+    proc = subprocess.Popen(["gammu-smsd", "-c", str(config)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    yield config
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path, smsd):
+    env = {"ONESTOP_PRINTER_TYPE": "file", "ONESTOP_SMS_GATEWAY": "gammu",
+           "ONESTOP_SMS_GAMMU_CONFIG": str(smsd)}  # fmt: skip
+    s = LiveServer(tmp_path / "live", env=env).start()
     yield s
     s.stop()
 
@@ -73,8 +118,10 @@ def console_at(browser, server, number: int):
     return page
 
 
-def test_a_dossier_from_filing_to_collection(server, browser):
+@needs_gammu
+def test_a_dossier_from_filing_to_collection(server, browser, smsd):
     headers = {"Authorization": f"Bearer {server.token('lan', 'clerk')}"}
+    boss = {"Authorization": f"Bearer {server.token('sup', 'supervisor')}"}
     ticket = requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
     ticket = ticket.json()["ticket"]
 
@@ -96,7 +143,7 @@ def test_a_dossier_from_filing_to_collection(server, browser):
     assert "Đang giải quyết" in console.text_content("#t-status")
 
     # A phone number without the consent box ticked is refused beside the box.
-    console.fill("#d-phone", "0912 345 678")
+    console.fill("#d-phone", "0912 345 678")  # as the citizen says it
     console.click("#d-record")
     console.wait_for_selector("#d-consent-err:not(:empty)")
     assert "đồng ý" in console.text_content("#d-consent-err")
@@ -105,7 +152,7 @@ def test_a_dossier_from_filing_to_collection(server, browser):
     console.wait_for_selector(f".d-item[data-code='{CODE}']")
     d = dossier(server, headers)
     assert (d["status"], d["due"], d["ticket_number"], d["counter"]) == ("received", due, ticket["number"], 1)  # fmt: skip
-    assert d["has_contact"] is True and "0912345678" not in str(d)
+    assert d["has_contact"] is True and PHONE not in str(d)
     assert console.input_value("#d-code") == ""  # ready for the next dossier
 
     # The same code again: refused next to the code field, nothing recorded twice.
@@ -142,6 +189,16 @@ def test_a_dossier_from_filing_to_collection(server, browser):
     console.click("#ds-result button.set[data-status=ready]")
     console.wait_for_selector("#ds-result[data-status=ready]")
     assert dossier(server, headers)["status"] == "ready"
+
+    # Ready, with consent: the message leaves through gammu-smsd to the dummy phone.
+    def sent():
+        rows = requests.get(f"{server.url}/api/sms", headers=boss, timeout=5).json()["sms"]
+        return [r for r in rows if r["code"] == CODE and r["state"] == "sent"]
+
+    [sms] = until(sent, timeout=30)
+    assert sms["purpose"] == "ready" and CODE in sms["text"] and PHONE not in str(sms)
+    log = (smsd.parent / "smsd.log").read_text(encoding="utf-8", errors="replace")
+    assert f"to {PHONE}, message reference" in log  # the daemon's own word: transmitted
     console.keyboard.press("f")  # the filing visit ends (the focus is on a button)
     console.wait_for_function("document.getElementById('t-number').textContent === '—'")
 
