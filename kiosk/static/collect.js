@@ -80,8 +80,8 @@
 
   function touchIdle() {
     clearTimeout(idle);
-    // Long enough to type a 25-character code on the keypad; each key restarts it.
-    idle = setTimeout(K.reset, 1000 * Math.max(30, K.data.return_after_s * 3));
+    // Each key restarts it, so a long code typed on the keypad never runs out.
+    idle = setTimeout(K.reset, 1000 * Math.max(6, K.data.return_after_s * 3));
   }
 
   function open() {
@@ -188,7 +188,7 @@
     answer = { kind: kind, code: text, due: due };
     renderAnswer();
     K.show("answer");
-    var left = Math.max(10, K.data.return_after_s * 2);
+    var left = Math.max(6, K.data.return_after_s * 2); // a date to read: longer than a number
     $("a-count").textContent = "(" + left + ")";
     clearInterval(countdown);
     countdown = setInterval(function () {

@@ -160,3 +160,31 @@ def test_transfer_pause_resume_from_the_console(clerk, kiosk, onestop):
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "counter_paused"
     assert post(clerk, "/api/counters/1/resume").status_code == 200
     assert clerk.get("/counter/api/state?counter=1").get_json()["counter"]["status"] == "open"
+
+
+def test_state_carries_the_held_tickets_dossiers_and_the_advice_mark(clerk, kiosk, onestop):
+    t = kiosk.take_ticket("hotich")
+    assert post(clerk, "/api/counters/1/next").status_code == 200
+    s = clerk.get("/counter/api/state?counter=1").get_json()
+    assert s["dossiers"] == [] and s["advice_only"] is False
+    for code in ("HS-000001", "HS-000002"):
+        r = post(clerk, "/api/counters/1/dossiers", {"code": code, "due": "2026-12-03"})
+        assert r.status_code == 201
+    s = clerk.get("/counter/api/state?counter=1").get_json()
+    assert [d["code"] for d in s["dossiers"]] == ["HS-000001", "HS-000002"]
+    assert all(d["ticket_number"] == t["number"] for d in s["dossiers"])
+    assert post(clerk, "/api/counters/1/advice-only", {}).status_code == 200
+    assert clerk.get("/counter/api/state?counter=1").get_json()["advice_only"] is True
+    assert post(clerk, "/api/counters/1/finish").status_code == 200
+    s = clerk.get("/counter/api/state?counter=1").get_json()
+    assert s["dossiers"] == [] and s["advice_only"] is False  # nothing held, nothing shown
+
+
+def test_console_page_has_the_dossier_panel_and_the_status_table(clerk):
+    html = clerk.get("/counter").get_data(as_text=True)
+    assert "chỉ để báo kết quả hồ sơ này" in html  # the consent's purpose, said on the form
+    assert 'id="d-consent"' in html and 'id="d-advice"' in html and 'id="ds-form"' in html
+    # The return procedure is not one a dossier is filed for.
+    form = html[html.index('id="d-service"') : html.index("</select>", html.index('id="d-service"'))]  # fmt: skip
+    assert 'value="hotich"' in form and 'value="traketqua"' not in form
+    assert "&#34;ready&#34;: [&#34;returned&#34;" in html  # the server's transitions, as data

@@ -157,3 +157,28 @@ def test_qr_code_svg(client, kiosk):
     r = client.get("/t/nope/qr.svg")
     assert r.status_code == 404
     assert r.get_json()["error"]["code"] == "unknown_ticket"
+
+
+def test_the_return_procedure_is_the_collect_button_not_a_procedure_button(client):
+    page = parse(client.get("/kiosk").get_data(as_text=True))
+    data = json.loads(page.json_blocks["kiosk-data"])
+    assert "traketqua" not in [s["code"] for s in data["services"]]
+    assert data["collect"]["code"] == "traketqua" and data["collect"]["kind"] == "return"
+    srcs = [s["src"] for s in page.scripts if s.get("src")]
+    # The scanner listener and the collect screen come after the kiosk script they extend.
+    assert srcs.index("/kiosk/static/kiosk.js") < srcs.index("/static/wedge.js")
+    assert srcs.index("/static/wedge.js") < srcs.index("/kiosk/static/collect.js")
+
+
+class TestNoReturnProcedure:
+    @pytest.fixture
+    def config(self):
+        config = site_config()
+        config["services"] = [s for s in config["services"] if s.get("kind") != "return"]
+        for c in config["counters"]:
+            c["services"] = [s for s in c["services"] if s != "traketqua"]
+        return config
+
+    def test_an_office_without_one_has_no_collect_button(self, client):
+        page = parse(client.get("/kiosk").get_data(as_text=True))
+        assert json.loads(page.json_blocks["kiosk-data"])["collect"] is None
