@@ -14,13 +14,14 @@ from tests.helpers import site_config
 PHONE = "0901234567"  # as the dossier room keeps it (normal_phone)
 
 
-def make_app(tmp_path, gateway=None, clock=None, **sms):
-    """An app on its own data dir whose [sms] section is `sms` (retries fast by default)."""
+def make_app(tmp_path, recorder=None, clock=None, **sms):
+    """An app on its own data dir whose [sms] section is `sms` (retries fast by default);
+    `recorder` (a RecordingGateway) replaces the configured gateway."""
     # Real time (retries wait for it), at any hour of the day the test runs.
     config = site_config(sms={"retry_s": 0.05, **sms}, office={"enforce_hours": False})
     app = create_app(
         {"DATA_DIR": tmp_path / "data", "CONFIG": config, "CLOCK": clock or time.time,
-         "TESTING": True, "SMS_GATEWAY": gateway}
+         "TESTING": True, "SMS_GATEWAY": recorder}
     )  # fmt: skip
     return app
 

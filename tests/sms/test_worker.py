@@ -78,7 +78,7 @@ def test_temporary_errors_are_retried_then_sent(tmp_path):
     try:
         add_dossier(ext, "RETRY0001")
         ready(ext, "RETRY0001")
-        assert wait_for(lambda: gateway.sent)
+        assert wait_for(lambda: [r["state"] for r in rows(ext)] == ["sent"])
         assert gateway.calls == 3 and len(gateway.sent) == 1
         (row,) = rows(ext)
         assert row["state"] == "sent" and row["tries"] == 2
@@ -94,16 +94,15 @@ def test_given_up_is_an_alert_kept_and_retried_by_a_supervisor(tmp_path, caplog)
     try:
         add_dossier(ext, "FAIL00001")
         ready(ext, "FAIL00001")
-        assert wait_for(lambda: [r["state"] for r in rows(ext)] == ["failed"])
-        ext.queue.drain()
+
+        def alert():
+            sql = "SELECT data FROM events WHERE type = ?"
+            return ext.store.reader().execute(sql, (events.SMS_FAILED,)).fetchone()
+
+        assert wait_for(lambda: alert() is not None)
         (row,) = rows(ext)
         assert row["state"] == "failed" and row["tries"] == 1 and row["phone"] == PHONE
-        alert = (
-            ext.store.reader()
-            .execute("SELECT data FROM events WHERE type = ?", (events.SMS_FAILED,))
-            .fetchone()
-        )
-        assert alert is not None and PHONE not in alert["data"] and "FAIL00001" in alert["data"]
+        assert PHONE not in alert()["data"] and "FAIL00001" in alert()["data"]
         health = client.get("/api/health").get_json()["checks"]["sms"]
         assert health["status"] == "degraded" and health["failed"] == 1
         headers = supervisor(ext)
