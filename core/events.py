@@ -215,6 +215,9 @@ DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, h
 COUNTER_OVERRIDDEN = _register("counter_overridden", Overridden, STAFF, True, hub=True)
 # The wall clock jumped (NTP after a stale boot): shown to staff, changes no ticket.
 CLOCK_STEPPED = _register("clock_stepped", ClockStepped, STAFF, True, alert=True, hub=True)
+# Dossiers (issue 14): the receipt at the counter and each status change; no phone ever.
+DOSSIER_RECEIVED = _register("dossier_received", dict, STAFF, True, hub=True)
+DOSSIER_STATUS = _register("dossier_status", dict, STAFF, True, hub=True)
 # Messages after a commit.
 TICKET_ISSUED = _register("ticket_issued", TicketIssued, PUBLIC, False)
 TICKET_CALLED = _register("ticket_called", TicketCalled, PUBLIC, False)
