@@ -125,6 +125,10 @@ def _columns(header: list, line: int = 1) -> dict[str, int]:
     return cols
 
 
+def _cell(cells: list, i: int | None):
+    return cells[i] if i is not None and i < len(cells) else None
+
+
 def _table(cells_by_line, first_line: int = 1) -> list[StatusRow]:
     """Rows of a table whose first non-empty line is the header; blank lines skipped."""
     out: list[StatusRow] = []
@@ -138,12 +142,8 @@ def _table(cells_by_line, first_line: int = 1) -> list[StatusRow]:
             continue
         if len(out) >= MAX_ROWS:
             raise BadRow(line, "too_many_rows", str(MAX_ROWS))
-
-        def cell(key, cells=cells):
-            i = cols.get(key)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        out.append(_row(line, cell("code"), cell("status"), cell("at")))
+        code, status, at = (_cell(cells, cols.get(k)) for k in ("code", "status", "at"))
+        out.append(_row(line, code, status, at))
     if cols is None:
         raise BadRow(first_line, "missing_column", "code, status")
     return out
