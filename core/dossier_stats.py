@@ -1,10 +1,11 @@
 """The day's dossier figures from the event log: pure functions over the rows of core/stats.py.
 
 Attribution (see docs/reports.md): a dossier received counts for the procedure and counter
-that recorded it; a result ready or returned counts for the row's procedure (the dossier's,
-looked up from its receipt when the row has none) and counter (none for an import). A return
+that recorded it; a result ready or returned counts for the row's procedure (the dossier's)
+and counter (the one that set it or served the return ticket; none for an import). A return
 is early, on time or late by the office day it happened on against the promised date, as the
-provinces rank communes. The hub replays the same rows with this same code.
+provinces rank communes. The hub replays the same rows with this same code: it reads only the data keys the office
+sends (server/hubsync.py KEEP_DATA), never the dossier's code.
 """
 
 from __future__ import annotations
@@ -79,17 +80,6 @@ def _epoch(value) -> float | None:
     return None
 
 
-def _service_of(rows: list[Row]) -> dict[str, str]:
-    """Dossier code -> procedure, from the receipts in the rows."""
-    out = {}
-    for r in rows:
-        if r[3] == E.DOSSIER_RECEIVED:
-            d = _data(r[8])
-            if d.get("code"):
-                out[d["code"]] = r[5] or d.get("service")
-    return out
-
-
 def return_service(rows: list[Row]) -> str | None:
     """The result-return procedure, as the log shows it: that of the tickets whose finish
     returned a dossier (source "return"); the office and the hub read the same rows."""
@@ -111,7 +101,6 @@ def compute(rows: list[Row], services_report: list[Mapping] | None = None) -> di
     """
     office = _Acc()
     scopes: dict[str, dict[str, _Acc]] = {s: {} for s in SCOPES}
-    service_of = _service_of(rows)
 
     def accs(service, counter) -> list[_Acc]:
         out = [office]
@@ -124,7 +113,6 @@ def compute(rows: list[Row], services_report: list[Mapping] | None = None) -> di
         if kind != E.DOSSIER_RECEIVED and kind != E.DOSSIER_STATUS:
             continue
         d = _data(raw)
-        service = service or service_of.get(d.get("code")) or d.get("service")
         if kind == E.DOSSIER_RECEIVED:
             for a in accs(service, counter):
                 a.counts["received"] += 1

@@ -34,7 +34,8 @@ log = logging.getLogger("onestop.hubsync")
 HUB_TYPES = E.names(hub=True, stored=True)
 # What of an event's data may leave: no kiosk id, no free-text message, no display address.
 KEEP_DATA = frozenset({"priority", "estimated_wait_s", "ahead", "previous", "to", "rating",
-                       "reprint", "ms", "reason", "printer", "missing", "engines", "name"})  # fmt: skip
+                       "reprint", "ms", "reason", "printer", "missing", "engines", "name",
+                       "status", "due", "source", "ready_at"})  # fmt: skip
 CURSOR, SECRET = "hub_cursor", "hub_secret"
 
 

@@ -97,14 +97,17 @@ def test_received_ready_returned_per_procedure_and_counter():
              {"code": "HS-000001", "service": "hotich", "due": "2026-12-02"}),
             ("2026-11-30 08:20:00", E.DOSSIER_RECEIVED, "T2", "chungthuc", 2,
              {"code": "HS-000002", "service": "chungthuc", "due": "2026-12-02"}),
-            ("2026-11-30 09:00:00", E.DOSSIER_STATUS, None, None, 1, ready),
-            # An import row carries no procedure or counter: the receipt's procedure counts.
-            ("2026-11-30 09:05:00", E.DOSSIER_STATUS, None, None, None, imported),
+            ("2026-11-30 09:00:00", E.DOSSIER_STATUS, None, "hotich", 1, ready),
+            # An import row carries the dossier's procedure and no counter.
+            ("2026-11-30 09:05:00", E.DOSSIER_STATUS, None, "chungthuc", None, imported),
+            # A row without a procedure counts for the office alone.
+            ("2026-11-30 09:05:30", E.DOSSIER_STATUS, None, None, None,
+             status("HS-000003", "ready", "2026-12-02", "import")),
             ("2026-11-30 09:06:00", E.DOSSIER_STATUS, None, None, None,
              status("HS-000002", "in_progress", "2026-12-02", "import")),
         ]
     )  # fmt: skip
-    assert (d["office"]["received"], d["office"]["ready"], d["office"]["returned"]) == (2, 2, 0)
+    assert (d["office"]["received"], d["office"]["ready"], d["office"]["returned"]) == (2, 3, 0)
     services = {m["key"]: m for m in d["services"]}
     assert services["hotich"]["received"] == 1 and services["hotich"]["ready"] == 1
     assert services["chungthuc"]["received"] == 1 and services["chungthuc"]["ready"] == 1
@@ -151,3 +154,24 @@ def test_return_queue_waits_are_the_return_procedures_figures():
 def test_no_return_yet_means_no_return_procedure():
     r = block([returned("HS-000001", "2026-12-01")])["returns"]
     assert r["service"] is None and r["wait_p50_s"] is None and r["issued"] == 0
+
+
+def test_the_hubs_copy_of_the_rows_gives_the_same_block():
+    from server.hubsync import _data as sent_data
+
+    rows = [
+        ("2026-11-30 08:00:00", E.ISSUED, "R1", "traketqua", None, {"estimated_wait_s": 0}),
+        ("2026-11-30 08:01:00", E.DOSSIER_RECEIVED, "T1", "hotich", 1,
+         {"code": "HS-000001", "service": "hotich", "due": "2026-12-01"}),
+        ("2026-11-30 08:04:00", E.CALLED, "R1", "traketqua", 3, None),
+        ("2026-11-30 08:06:00", E.FINISHED, "R1", "traketqua", 3, None),
+        returned("HS-000002", "2026-11-30", when="2026-11-30 08:06:00", tid="R1",
+                 ready_at=at("2026-11-29 10:00:00")),
+    ]  # fmt: skip
+    mine = build(rows)
+    theirs = [{**r, "data": sent_data(r["data"])} for r in mine]
+    assert all("HS-" not in (r["data"] or "") for r in theirs)  # the code stays at home
+    office = stats.compute_day(mine, TARGETS, START)["dossiers"]
+    assert stats.compute_day(theirs, TARGETS, START)["dossiers"] == office
+    assert office["office"]["on_time"] == 1 and office["returns"]["service"] == "traketqua"
+    assert office["office"]["ready_to_collected_p50_s"] == 22 * 3600 + 360
