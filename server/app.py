@@ -17,6 +17,7 @@ import kiosk
 import printer
 import reports
 from core.devices import Devices, SignIns
+from core.dossiers import Dossiers
 from core.service import QueueService
 from core.store import Store
 from core.users import Users
@@ -29,6 +30,7 @@ from . import (
     auth,
     backup,
     cli,
+    dossiers_api,
     enrol,
     errors,
     hubsync,
@@ -96,6 +98,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         enrolled=Devices(store, clock), sign_ins=SignIns(store, clock),
     )  # fmt: skip
     app.extensions["onestop"] = ext
+    d = site["dossiers"]
+    ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
+    ext.dossiers.purge()  # a night the timer missed (power cut): no number outlives its day
     ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue
@@ -116,6 +121,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     reports.init_app(app)
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
+    dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app

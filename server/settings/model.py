@@ -133,6 +133,10 @@ class Settings:
         if not self.services:
             raise ConfigError(p, "services", "at least one procedure is required")
         _unique(self.services, "code", p, "services", "duplicate procedure code {!r}")
+        returns = [i for i, s in enumerate(self.services) if s["kind"] == "return"]
+        if len(returns) > 1:
+            raise ConfigError(p, f"services[{returns[1]}].kind",
+                              "only one procedure may be the result-return one")  # fmt: skip
         self._ranges(p)
         if not self.counters:
             raise ConfigError(p, "counters", "at least one counter is required")
@@ -175,7 +179,7 @@ class Settings:
                 code=s["code"], name=s["name"], name_en=s["name_en"] or s["name"],
                 prefix=s["prefix"], range_start=s["range_start"], range_end=s["range_end"],
                 target_wait_s=s["target_wait_min"] * 60, service_s=s["service_min"] * 60,
-                hours=s["hours"], digits=max(3, len(str(s["range_end"]))),
+                hours=s["hours"], digits=max(3, len(str(s["range_end"]))), kind=s["kind"],
             )
             for s in self.services
         )  # fmt: skip
