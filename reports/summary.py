@@ -7,8 +7,8 @@ import json
 import time
 from collections.abc import Callable, Iterable
 
+from core import dossier_stats, staffing, stats
 from core import events as E
-from core import staffing, stats
 from core.model import Office
 from core.timeutil import day_bounds, office_day
 
@@ -75,6 +75,7 @@ def save(store, day: str, report: dict, now: float | None = None) -> None:
             metrics = {k: v for k, v in m.items() if k != "key"}
             rows.append((day, scope, m["key"], json.dumps(metrics, ensure_ascii=False), now))
     rows.append((day, "day", "", json.dumps(report["day"], ensure_ascii=False), now))
+    rows.append((day, "dossiers", "", json.dumps(report["dossiers"], ensure_ascii=False), now))
     with store.write() as conn:
         conn.execute("DELETE FROM summaries WHERE day = ?", (day,))
         conn.executemany(
@@ -96,8 +97,8 @@ def load_saved(conn, day: str) -> dict | None:
         computed_at = at
         if scope == "office":
             report["office"] = value
-        elif scope == "day":
-            report["day"] = value
+        elif scope in ("day", "dossiers"):
+            report[scope] = value
         else:
             plural = next(p for p, s in SCOPE_OF.items() if s == scope)
             report[plural].append({"key": key, **value})
@@ -105,6 +106,7 @@ def load_saved(conn, day: str) -> dict | None:
         report[plural].sort(key=lambda m: m["key"])
     report.setdefault("office", stats.empty_metrics())
     report.setdefault("day", stats.day_figures([], {}, 0, 0))
+    report.setdefault("dossiers", dossier_stats.empty())  # summarised before dossiers existed
     report["computed_at"] = computed_at
     return report
 
