@@ -4,6 +4,10 @@ A ticket is served at counter 1, where a scanner's keystroke burst records the d
 clerk moves it to ready from the console's search, and the "result ready" SMS leaves through
 a real gammu-smsd on Gammu's dummy device (no modem); the citizen scans the slip at the kiosk
 and gets a return ticket, which counter 2 calls and finishes; the dossier is then returned.
+A second dossier, promised for the day itself, is returned that day: the daily report counts
+one early and one on time. (A late return needs a real new day: a wall clock moved forward
+while the steady clock has not is a clock step to the server, which re-dates rather than
+rolls the day, so "late" is left to tests/core/test_dossier_stats.py on hand-made events.)
 """
 
 from __future__ import annotations
@@ -81,6 +85,14 @@ def smsd(tmp_path):
     proc.wait(10)
 
 
+def working_days_on(day: dt.date, n: int) -> dt.date:
+    """The console's default promised date: n days on, moved off a weekend."""
+    due = day + dt.timedelta(days=n)
+    while due.weekday() >= 5:
+        due += dt.timedelta(days=1)
+    return due
+
+
 @pytest.fixture
 def server(tmp_path, smsd):
     env = {"ONESTOP_PRINTER_TYPE": "file", "ONESTOP_SMS_GATEWAY": "gammu",
@@ -101,8 +113,8 @@ def browser():
         b.close()
 
 
-def dossier(server, headers) -> dict:
-    r = requests.get(f"{server.url}/api/dossiers/{CODE}", headers=headers, timeout=5)
+def dossier(server, headers, code: str = CODE) -> dict:
+    r = requests.get(f"{server.url}/api/dossiers/{code}", headers=headers, timeout=5)
     assert r.status_code == 200, r.text
     return r.json()["dossier"]
 
@@ -118,10 +130,40 @@ def console_at(browser, server, number: int):
     return page
 
 
+def api(server, method: str, path: str, headers, **kw) -> dict:
+    r = requests.request(method, server.url + path, headers=headers, timeout=5, **kw)
+    assert r.status_code in (200, 201), f"{path}: {r.text}"
+    return r.json()
+
+
+def promised_for_today(server, mai) -> tuple[dt.date, str]:
+    """The server's day, and a dossier filed at counter 3, promised for it, ready."""
+    api(server, "POST", "/api/counters/3/sign-in", mai)
+    today = dt.date.fromisoformat(api(server, "GET", "/counter/api/state?counter=3", mai)["now"][:10])  # fmt: skip
+    code = "H26.ONTIME-0001"
+    api(server, "POST", "/api/tickets", {}, json={"service": "datdai"})
+    api(server, "POST", "/api/counters/3/next", mai, json={})
+    api(server, "POST", "/api/counters/3/dossiers", mai, json={"code": code, "due": str(today)})
+    api(server, "POST", "/api/counters/3/finish", mai)
+    api(server, "POST", f"/api/dossiers/{code}/status", mai, json={"status": "ready"})
+    return today, code
+
+
+def collect(server, lan, code: str) -> None:
+    """The citizen takes the return ticket; counter 2 calls and finishes it."""
+    key = {"Idempotency-Key": f"e2e-{code}".ljust(32, "0")}
+    ticket = api(server, "POST", "/api/returns", key, json={"code": code})["ticket"]
+    api(server, "POST", "/api/counters/2/sign-in", lan)
+    assert api(server, "POST", "/api/counters/2/next", lan, json={})["ticket"]["id"] == ticket["id"]
+    api(server, "POST", "/api/counters/2/finish", lan)
+
+
 @needs_gammu
 def test_a_dossier_from_filing_to_collection(server, browser, smsd):
     headers = {"Authorization": f"Bearer {server.token('lan', 'clerk')}"}
     boss = {"Authorization": f"Bearer {server.token('sup', 'supervisor')}"}
+    mai = {"Authorization": f"Bearer {server.token('mai', 'clerk')}"}
+    day, on_time = promised_for_today(server, mai)
     ticket = requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
     ticket = ticket.json()["ticket"]
 
@@ -133,7 +175,7 @@ def test_a_dossier_from_filing_to_collection(server, browser, smsd):
     console.wait_for_selector("#dossier:not([hidden])")
     due = console.input_value("#d-due")
     today = console.evaluate("window.Console.state().now.slice(0, 10)")
-    assert due > today  # a default promised date a few days on
+    assert today == str(day) and due == str(working_days_on(day, 3))  # the default
 
     burst(console, CODE)  # no field has the focus: the page takes the scan
     console.wait_for_function(f"document.getElementById('d-code').value === '{CODE}'")
@@ -168,8 +210,9 @@ def test_a_dossier_from_filing_to_collection(server, browser, smsd):
     assert "traketqua" not in kiosk.eval_on_selector_all("button.svc", "bs => bs.map(b => b.dataset.code)")  # fmt: skip
     burst(kiosk, CODE.lower())  # not ready yet: the promised date in words, no ticket
     kiosk.wait_for_selector("#answer[data-kind=not_ready]")
-    day = dt.date.fromisoformat(due)
-    assert f"ngày {day.day} tháng {day.month} năm {day.year}" in kiosk.text_content("#a-date")
+    promised = dt.date.fromisoformat(due)
+    words = f"ngày {promised.day} tháng {promised.month} năm {promised.year}"
+    assert words in kiosk.text_content("#a-date")
     kiosk.click("#a-ok")
     kiosk.click("#collect-open")  # a code nobody recorded, typed on the keypad
     for key in "HS-404404":
@@ -222,3 +265,16 @@ def test_a_dossier_from_filing_to_collection(server, browser, smsd):
     console.click("#ds-find")
     console.wait_for_selector("#ds-result[data-status=returned]")
     assert console.locator("#ds-result button.set").count() == 0  # nothing after returned
+
+    console.close()
+    kiosk.close()
+
+    collect(server, headers, on_time)  # returned on the promised day itself
+
+    block = api(server, "GET", f"/api/reports/daily?date={day}", boss)["dossiers"]
+    counts = ("received", "ready", "returned", "early", "on_time", "late")
+    assert [block["office"][k] for k in counts] == [2, 2, 2, 1, 1, 0]
+    assert (block["office"]["early_pct"], block["office"]["on_time_pct"]) == (50.0, 50.0)
+    assert block["office"]["on_time_or_early_pct"] == 100.0
+    per = {s["key"]: s for s in block["services"]}
+    assert (per["hotich"]["early"], per["datdai"]["on_time"]) == (1, 1)
