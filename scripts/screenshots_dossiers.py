@@ -95,7 +95,7 @@ def main() -> None:
                 page.screenshot(path=str(out / "kiosk-collect-not-ready.png"))
                 page.close()
 
-                console = browser.new_page(viewport={"width": 1366, "height": 1180})
+                console = browser.new_page(viewport={"width": 1366, "height": 768})
                 console.goto(f"{server.url}/counter?counter=1")
                 console.fill("input[name=name]", "lan")
                 console.fill("input[name=password]", "secret123")
@@ -110,7 +110,8 @@ def main() -> None:
                     "document.getElementById('d-code').value.endsWith('0009')"
                 )
                 console.wait_for_timeout(300)
-                console.screenshot(path=str(out / "counter-dossier.png"))
+                console.evaluate("window.scrollTo(0, 0)")
+                console.screenshot(path=str(out / "counter-dossier.png"), full_page=True)
                 browser.close()
         finally:
             server.stop()
