@@ -88,7 +88,7 @@ def main() -> None:
                 page.screenshot(path=str(out / "kiosk-collect.png"))
                 page.click("#c-cancel")
                 # The scanner types the slip's code as a burst of keys, then Enter.
-                page.keyboard.type(not_ready["code"], delay=4)
+                page.keyboard.type(not_ready["code"], delay=0)
                 page.keyboard.press("Enter")
                 page.wait_for_selector("#answer[data-kind=not_ready]")
                 page.wait_for_timeout(200)
@@ -104,7 +104,7 @@ def main() -> None:
                 console.fill("#ds-code", not_ready["code"])
                 console.click("#ds-find")
                 console.wait_for_selector("#ds-result:not([hidden]) button.set")
-                console.keyboard.type("000.00.12.H26-261201-0009", delay=4)
+                console.keyboard.type("000.00.12.H26-261201-0009", delay=0)
                 console.keyboard.press("Enter")
                 console.wait_for_function(
                     "document.getElementById('d-code').value.endsWith('0009')"

@@ -14,12 +14,13 @@
     return tag === "input" || tag === "select" || tag === "textarea" || (target && target.isContentEditable);
   }
 
-  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (35), holdMs (250),
+  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (50), holdMs (250),
   // singleMs (70).
   function attach(opts) {
     var minLength = opts.minLength || 6;
-    // A scan averages a few ms a key; 35 ms is already over 300 words a minute by hand.
-    var avgGap = opts.avgGapMs || 35;
+    // A scan averages a few ms a key; 50 ms a key over a whole code is 240 words a minute,
+    // twice a fast typist, yet leaves room for a loaded machine delivering the keys late.
+    var avgGap = opts.avgGapMs || 50;
     // A pause this long ends a burst; a busy machine may stall one key that long mid-scan.
     var hold = opts.holdMs || 250;
     // A lone key is a shortcut after this: a scanner's second key comes within a few ms.

@@ -57,7 +57,7 @@ needs_gammu = pytest.mark.skipif(
 
 def burst(page, text: str) -> None:
     """What a USB scanner does: the code as keys a few ms apart, then Enter."""
-    page.keyboard.type(text, delay=4)
+    page.keyboard.type(text, delay=0)
     page.keyboard.press("Enter")
 
 

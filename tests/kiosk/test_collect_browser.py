@@ -76,7 +76,7 @@ def test_the_keypad_gives_a_ready_result_its_return_ticket(server, kiosk):
     assert queue["traketqua"] == 1
     # Scanned again while it waits: the same ticket comes back, not a second one.
     kiosk.click("#r-done")
-    kiosk.keyboard.type(READY, delay=4)
+    kiosk.keyboard.type(READY, delay=0)
     kiosk.keyboard.press("Enter")
     kiosk.wait_for_selector("#result:not([hidden])")
     assert kiosk.text_content("#r-number") == number
@@ -85,7 +85,7 @@ def test_the_keypad_gives_a_ready_result_its_return_ticket(server, kiosk):
 
 def test_a_scan_that_is_not_ready_says_the_date_in_words_in_english_too(kiosk):
     kiosk.click("button.lang[data-lang=en]")
-    kiosk.keyboard.type(LATER, delay=4)  # on the start screen: no button needed first
+    kiosk.keyboard.type(LATER, delay=0)  # on the start screen: no button needed first
     kiosk.keyboard.press("Enter")
     kiosk.wait_for_selector("#answer[data-kind=not_ready]")
     words = f"Thursday {THURSDAY.day} {THURSDAY:%B} {THURSDAY.year}"
@@ -107,7 +107,7 @@ def test_typing_by_hand_is_not_a_scan_and_an_idle_screen_times_out(kiosk):
 
 
 def test_an_unknown_code_sends_the_citizen_to_staff(kiosk):
-    kiosk.keyboard.type("HS-0000-404404", delay=4)
+    kiosk.keyboard.type("HS-0000-404404", delay=0)
     kiosk.keyboard.press("Enter")
     kiosk.wait_for_selector("#answer[data-kind=unknown]")
     assert kiosk.text_content("#a-text") == "Không tìm thấy hồ sơ này"
