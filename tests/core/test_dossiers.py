@@ -406,3 +406,14 @@ def test_the_documented_code_pattern_is_what_the_server_takes(raw):
 
     documented = re.search(ecma(code_schema()["pattern"]), raw) is not None
     assert documented == bool(re.fullmatch(DEFAULT_PATTERN, normal_code(raw)))
+
+
+def test_finishing_a_return_publishes_returned_after_the_finish(ds, q):
+    _ready(ds, q)
+    ds.issue_return("HS-000001", kiosk="k")
+    q.next(2)
+    seen = []
+    q.subscribe(lambda name, msg: seen.append(name), inline=True)
+    q.finish(2)
+    q.drain()
+    assert seen == ["queue_changed", "dossier_status"]
