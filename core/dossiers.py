@@ -329,9 +329,13 @@ class Dossiers:
         return self._event(now, events.DOSSIER_STATUS, d["ticket_id"], d["service"],
                            d["counter"], actor, data)  # fmt: skip
 
-    def issue_return(self, code: Any, kiosk: str | None = None,
-                     key: str | None = None) -> tuple[Ticket, bool]:  # fmt: skip
-        """A ticket of the result-return procedure for a ready dossier: (ticket, created)."""
+    def issue_return(self, code: Any, kiosk: str | None = None, key: str | None = None) -> Ticket:
+        """A ticket of the result-return procedure for a ready dossier (see take_return)."""
+        return self.take_return(code, kiosk, key)[0]
+
+    def take_return(self, code: Any, kiosk: str | None = None,
+                    key: str | None = None) -> tuple[Ticket, bool]:  # fmt: skip
+        """(ticket, created): a new return ticket, or the one this key or dossier holds."""
         q = self.queue
         if key is not None and (not isinstance(key, str) or not MIN_KEY <= len(key) <= 128):
             raise BadRequest(f"Idempotency-Key must be {MIN_KEY} to 128 characters.", "invalid_key")
