@@ -7,7 +7,7 @@ only through GET /api/dossiers/CODE/contact (supervisor+, logged).
 from __future__ import annotations
 
 import click
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.cli import AppGroup
 
 from core.errors import BadRequest
@@ -121,7 +121,7 @@ def issue_return():
     if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
         raise BadRequest("'kiosk' must be a short text.", "invalid_kiosk")
     device = current_device()
-    ticket, created = _dossiers().issue_return(
+    ticket, created = _dossiers().take_return(
         data["code"],
         kiosk=device.name if device is not None else kiosk,  # an enrolled kiosk is who it is
         key=request.headers.get("Idempotency-Key"),
@@ -135,8 +135,8 @@ dossiers_cli = AppGroup("dossiers", help="Dossiers and the phone numbers kept wi
 @dossiers_cli.command("purge")
 def purge_cmd():
     """Delete the phone numbers whose day has come (run nightly and at start-up)."""
-    n = ext().dossiers.purge()
-    click.echo(f"Deleted {n} phone number(s).")
+    n = ext().dossiers.purge() + current_app.config.get("DOSSIERS_PURGED_AT_START", 0)
+    click.echo(f"Deleted {n} phone number(s).")  # the app's start-up purge included
 
 
 def init_app(app: Flask) -> None:

@@ -140,6 +140,8 @@
       .then(function (body) {
         var hours = {};
         services.forEach(function (s) { hours[s.code] = s; });
+        // The result-return procedure stays in the list (collect.js needs its opening hours);
+        // renderServices leaves it without a button.
         services = body.services.map(function (s) {
           var old = hours[s.code] || {};
           s.hours_vi = old.hours_vi; s.hours_en = old.hours_en;

@@ -229,7 +229,7 @@ def test_closed_procedures_are_greyed_and_a_refusal_is_explained(tmp_path, page)
         api = requests.get(f"{s.url}/api/services", timeout=5).json()["services"]
         for svc in api:  # the server's wall clock decides; the page must agree with it
             b = page.locator(button(svc["code"]))
-            if svc["kind"] == "return":  # reached through "Nhận kết quả", never a button
+            if svc["kind"] == "return":  # no button: reached by the collect-results screen
                 assert b.count() == 0 and page.is_visible("#collect-open")
                 assert page.is_disabled("#collect-open") == (not svc["open"])
                 continue
