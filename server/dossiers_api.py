@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint, Flask, jsonify, request
+from flask.cli import AppGroup
 
 from core.errors import BadRequest
 
@@ -128,9 +129,7 @@ def issue_return():
     return jsonify({"ticket": absolute(ticket)}), 201 if created else 200
 
 
-@click.group("dossiers")
-def dossiers_cli():
-    """Dossiers and the phone numbers kept with them."""
+dossiers_cli = AppGroup("dossiers", help="Dossiers and the phone numbers kept with them.")
 
 
 @dossiers_cli.command("purge")
