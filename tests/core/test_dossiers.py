@@ -417,3 +417,13 @@ def test_finishing_a_return_publishes_returned_after_the_finish(ds, q):
     q.finish(2)
     q.drain()
     assert seen == ["queue_changed", "dossier_status"]
+
+
+def test_a_dossier_filed_on_a_return_ticket_names_its_procedure(ds, q):
+    _ready(ds, q)
+    ds.issue_return("HS-000001", kiosk="k")
+    q.next(2)
+    with pytest.raises(BadRequest) as e:
+        ds.record(2, "HS-000002", "2026-12-05")
+    assert e.value.code == "service_required"
+    assert ds.record(2, "HS-000002", "2026-12-05", service="khac").service == "khac"
