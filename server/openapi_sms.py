@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .openapi_parts import AUTH, BAD, CLERK, EMPTY_BODY, NULL_STR, TIME, answer, error
 
-STATES = ["queued", "sending", "sent", "failed"]
+STATES = ["queued", "sending", "sent", "failed", "cancelled"]
 SMS = {
     "type": "object",
     "required": ["id", "code", "purpose", "state", "tries", "phone", "text"],

@@ -198,6 +198,10 @@ class SmsWorker:
             log.info("sms: %s of the gateway's message files outlived the retention", gone)
 
     def _send(self, row) -> None:
+        if not self._still_true(row):
+            log.info("sms %s cancelled: no longer true (%s, dossier %s)", row["id"],
+                     row["purpose"], row["code"])  # fmt: skip
+            return
         try:
             gateway_id = self.gateway.send(row["phone"], row["text"])
         except GatewayError as e:
@@ -209,6 +213,15 @@ class SmsWorker:
             else:
                 outbox.mark_sent(conn, row, gateway_id, self.clock())
         log.info("sms %s %s", row["id"], "handed to the modem" if self.gateway.confirms else "sent")
+
+    def _still_true(self, row) -> bool:
+        """Checked and cancelled in one transaction: a status committed meanwhile either
+        sees the row cancelled (and queues it again) or is seen here."""
+        with self.store.write() as conn:
+            if outbox.still_true(conn, row):
+                return True
+            outbox.mark_cancelled(conn, row["id"])
+            return False
 
     def _confirm(self, row) -> None:
         try:
