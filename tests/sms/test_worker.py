@@ -166,7 +166,7 @@ def test_near_once_when_few_enough_are_ahead(tmp_path):
             queue.issue("traketqua")
         for code in ("NEAR00001", "NEAR00002"):
             ready(ext, code)
-        mine, _ = ext.dossiers.issue_return("NEAR00001")
+        mine = ext.dossiers.issue_return("NEAR00001")
         ext.dossiers.issue_return("NEAR00002")
 
         def near() -> list[dict]:
