@@ -24,7 +24,7 @@ def init_app(app, ext, gateway=None):
     with ext.store.write() as conn:
         purge(conn, ext.clock(), keep)  # a night the timer missed
     worker = SmsWorker(
-        ext.queue, ext.dossiers, gateway or gateways.make(cfg), cfg, templates, office
+        ext.queue, ext.dossiers, gateway or gateways.make(cfg), cfg, templates, office, keep
     ).start()
     ext.devices.sms = worker
     ext.health["sms"] = worker.health

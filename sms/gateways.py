@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import requests
@@ -46,6 +48,10 @@ class Gateway:
 
     def health(self) -> dict:
         return {"status": "ok"}
+
+    def sweep(self, older_than_s: float) -> int:
+        """Delete copies of messages the gateway keeps longer than that (retention)."""
+        return 0
 
 
 class NoGateway(Gateway):
@@ -181,6 +187,22 @@ class GammuGateway(Gateway):
                 path.unlink(missing_ok=True)  # the number and the text leave with it
                 return outcome
         return PENDING
+
+    def sweep(self, older_than_s: float) -> int:
+        """gammu-smsd's files (number and text) older than the retention, in every folder: a
+        message stuck in outbox/ while the modem was away must not leave after it."""
+        try:
+            folders = self.folders()
+        except GatewayError:
+            return 0
+        cutoff, gone = time.time() - older_than_s, 0
+        for folder in (folders["outbox"], folders["sent"], folders["error"]):
+            for path in folder.glob("OUT*"):
+                with contextlib.suppress(OSError):
+                    if path.is_file() and path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        gone += 1
+        return gone
 
     def health(self) -> dict:
         if shutil.which(self.inject) is None:

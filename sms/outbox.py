@@ -1,15 +1,17 @@
 """The sms_outbox table (migration m008): enqueue once per dossier and purpose, states, purge.
 
 States: queued (waits for its next_at), sending (handed to a gateway that confirms later,
-gammu-smsd), sent, failed (given up; kept, a supervisor may retry). A row holds the phone
-number only until it is sent; a failed or never-sent one until the retention runs out.
+gammu-smsd), sent, failed (given up; kept, a supervisor may retry), cancelled (no longer
+true when its turn came: the dossier is not ready any more, the return ticket no longer
+waits; queued again if it comes true again). A row holds the phone number only until it
+is sent or cancelled; a failed or never-sent one until the retention runs out.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+QUEUED, SENDING, SENT, FAILED, CANCELLED = "queued", "sending", "sent", "failed", "cancelled"
 READY, NEAR = "ready", "near"
 DAY_S = 86400.0
 COLUMNS = (
@@ -18,20 +20,44 @@ COLUMNS = (
 
 
 def enqueue(conn, code: str, purpose: str, phone: str, text: str, now: float) -> int | None:
-    """Queue one message; None when (code, purpose) was queued before (idempotent)."""
-    cur = conn.execute(
+    """Queue one message; None when (code, purpose) was queued before (idempotent), unless
+    that one was cancelled: then it is queued again."""
+    row = conn.execute(
         "INSERT INTO sms_outbox (code, purpose, phone, text, state, tries, next_at, created_at)"
-        " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT (code, purpose) DO NOTHING",
+        " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT (code, purpose) DO UPDATE SET"
+        " phone = excluded.phone, text = excluded.text, state = 'queued', tries = 0,"
+        " next_at = excluded.next_at, created_at = excluded.created_at, error = NULL,"
+        " gateway_id = NULL WHERE state = 'cancelled' RETURNING id",
         (code, purpose, phone, text, now, now),
-    )
-    return cur.lastrowid if cur.rowcount else None
+    ).fetchone()
+    return row[0] if row else None
 
 
 def exists(conn, code: str, purpose: str) -> bool:
-    return bool(
-        conn.execute(
-            "SELECT 1 FROM sms_outbox WHERE code = ? AND purpose = ?", (code, purpose)
+    """Whether this message is queued, on its way, sent or failed (a cancelled one is not)."""
+    sql = "SELECT 1 FROM sms_outbox WHERE code = ? AND purpose = ? AND state != 'cancelled'"
+    return conn.execute(sql, (code, purpose)).fetchone() is not None
+
+
+def still_true(conn, row) -> bool:
+    """Whether the message still says the truth: the dossier is ready (ready), its return
+    ticket still waits (near)."""
+    if row["purpose"] == NEAR:
+        found = conn.execute(
+            "SELECT t.status FROM dossiers d JOIN tickets t ON t.id = d.return_ticket_id"
+            " WHERE d.code = ?",
+            (row["code"],),
         ).fetchone()
+        return found is not None and found[0] == "waiting"
+    found = conn.execute("SELECT status FROM dossiers WHERE code = ?", (row["code"],)).fetchone()
+    return found is not None and found[0] == "ready"
+
+
+def mark_cancelled(conn, sms_id: int) -> None:
+    conn.execute(
+        "UPDATE sms_outbox SET state = 'cancelled', phone = '', next_at = NULL,"
+        " gateway_id = NULL WHERE id = ?",
+        (sms_id,),
     )
 
 
@@ -110,7 +136,7 @@ def requeue_sending(conn) -> int:
 
 
 def counts(conn) -> dict[str, int]:
-    out = {QUEUED: 0, SENDING: 0, SENT: 0, FAILED: 0}
+    out = {QUEUED: 0, SENDING: 0, SENT: 0, FAILED: 0, CANCELLED: 0}
     for state, n in conn.execute("SELECT state, COUNT(*) FROM sms_outbox GROUP BY state"):
         out[state] = n
     return out

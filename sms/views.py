@@ -11,7 +11,7 @@ from server.kernel import ext, require
 from . import outbox
 
 bp = Blueprint("sms", __name__, url_prefix="/api/sms")
-STATES = (outbox.QUEUED, outbox.SENDING, outbox.SENT, outbox.FAILED)
+STATES = (outbox.QUEUED, outbox.SENDING, outbox.SENT, outbox.FAILED, outbox.CANCELLED)
 
 
 def public(row, tz: str) -> dict:

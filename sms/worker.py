@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # Messages after which people ahead of a return ticket may have changed.
 LINE_MOVED = (events.TICKET_CALLED, events.QUEUE_CHANGED)
 STALE_S = 600  # a message not out this long after queueing makes the health `degraded`
+BATCH = 20  # due messages sent per round
+SWEEP_EVERY_S = 3600  # how often the gateway's own copies are checked against the retention
 MAX_WAIT_S = 6 * 3600  # the doubling retry wait stops growing here
 
 
@@ -54,6 +56,7 @@ class SmsWorker:
         cfg: dict,
         templates: dict[str, str],
         office: str,
+        keep_days: float = 90,
         poll_s: float = 1.0,
     ):
         self.queue = queue
@@ -64,7 +67,9 @@ class SmsWorker:
         self.cfg = cfg
         self.templates = templates  # purpose -> catalogue text with {code}, {office}, ...
         self.office = office
+        self.keep_days = keep_days  # [dossiers] max_phone_days: no copy of a number outlives it
         self.poll_s = poll_s
+        self._swept = -SWEEP_EVERY_S
         self.enabled = gateway.name != "none"
         self.wake = threading.Event()
         self._stop = threading.Event()
@@ -172,7 +177,7 @@ class SmsWorker:
         if not self.enabled:
             return False
         conn = self.store.reader()
-        rows = outbox.due(conn, self.clock())
+        rows = outbox.due(conn, self.clock(), BATCH)
         for row in rows:
             if self._stop.is_set():
                 return False
@@ -180,9 +185,23 @@ class SmsWorker:
         if self.gateway.confirms:
             for row in outbox.sending(conn):
                 self._confirm(row)
-        return len(rows) == 20
+        self._sweep()
+        return len(rows) == BATCH
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        if now - self._swept < SWEEP_EVERY_S:
+            return
+        self._swept = now
+        gone = self.gateway.sweep(self.keep_days * outbox.DAY_S)
+        if gone:
+            log.info("sms: %s of the gateway's message files outlived the retention", gone)
 
     def _send(self, row) -> None:
+        if not self._still_true(row):
+            log.info("sms %s cancelled: no longer true (%s, dossier %s)", row["id"],
+                     row["purpose"], row["code"])  # fmt: skip
+            return
         try:
             gateway_id = self.gateway.send(row["phone"], row["text"])
         except GatewayError as e:
@@ -194,6 +213,15 @@ class SmsWorker:
             else:
                 outbox.mark_sent(conn, row, gateway_id, self.clock())
         log.info("sms %s %s", row["id"], "handed to the modem" if self.gateway.confirms else "sent")
+
+    def _still_true(self, row) -> bool:
+        """Checked and cancelled in one transaction: a status committed meanwhile either
+        sees the row cancelled (and queues it again) or is seen here."""
+        with self.store.write() as conn:
+            if outbox.still_true(conn, row):
+                return True
+            outbox.mark_cancelled(conn, row["id"])
+            return False
 
     def _confirm(self, row) -> None:
         try:

@@ -3,8 +3,10 @@ the files service's outbox is fed with gammu-smsd-inject, the outcome read from 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,15 @@ def test_the_modem_s_error_folder_is_a_failed_try(smsd):
     (smsd.parent / "error" / name).write_text("; failed\n", encoding="utf-8")
     assert gateway.status(name) == "failed"
     assert gateway.status("OUTC_never_injected.smsbackup") == "pending"
+
+
+def test_files_older_than_the_retention_are_swept(tmp_path):
+    config = smsdrc(tmp_path / "gammu")  # no daemon: the modem was away all along
+    old = tmp_path / "gammu/outbox/OUTC20260901_090000_00_0901234567_sms0.smsbackup"
+    new = tmp_path / "gammu/outbox/OUTC20261201_090000_00_0901234567_sms0.smsbackup"
+    for path in (old, new):
+        path.write_text("; a message\n", encoding="utf-8")
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    assert GammuGateway(config).sweep(30 * 86400) == 1
+    assert not old.exists() and new.exists()

@@ -12,6 +12,7 @@ import sms
 from core import events
 from sms.gateways import GatewayError, RecordingGateway
 from sms.texts import to_ascii
+from tests.helpers import Clock
 from tests.sms.conftest import PHONE, add_dossier, close, make_app, ready, rows, wait_for
 
 
@@ -165,7 +166,7 @@ def test_near_once_when_few_enough_are_ahead(tmp_path):
             queue.issue("traketqua")
         for code in ("NEAR00001", "NEAR00002"):
             ready(ext, code)
-        mine, _ = ext.dossiers.issue_return("NEAR00001")
+        mine = ext.dossiers.issue_return("NEAR00001")
         ext.dossiers.issue_return("NEAR00002")
 
         def near() -> list[dict]:
@@ -236,3 +237,27 @@ def test_the_nightly_purge_of_contacts_takes_the_outbox_copies(tmp_path):
 )
 def test_to_ascii(text, plain):
     assert to_ascii(text) == plain
+
+
+def test_a_message_no_longer_true_is_cancelled_and_queued_again_when_true(tmp_path):
+    clock = Clock()  # the retry's wait passes when the test says so
+    gateway = RecordingGateway([GatewayError("busy")])
+    app = make_app(tmp_path, gateway, clock=clock, retry_s=60)
+    ext = app.extensions["onestop"]
+    worker = ext.devices.sms
+    try:
+        add_dossier(ext, "MISTAKE01")
+        ready(ext, "MISTAKE01")
+        assert wait_for(lambda: [r["tries"] for r in rows(ext)] == [1])  # waits 60 s
+        ext.dossiers.set_status("MISTAKE01", "in_progress")  # it was marked ready by mistake
+        clock.advance(61)
+        worker.wake.set()
+        assert wait_for(lambda: [r["state"] for r in rows(ext)] == ["cancelled"])
+        assert gateway.sent == [] and gateway.calls == 1 and rows(ext)[0]["phone"] == ""
+        ready(ext, "MISTAKE01")  # ready for real now: the same row, queued again
+        assert worker.wait_idle()
+        (row,) = rows(ext)
+        assert row["state"] == "sent" and row["tries"] == 0
+        assert [phone for phone, _ in gateway.sent] == [PHONE]
+    finally:
+        close(app)
