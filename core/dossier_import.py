@@ -4,7 +4,7 @@ Those systems publish no API, so these generic formats are the contract (docs/do
 "Importing status from the province's system"). A source turns the file into rows; a file
 that cannot be read whole is refused with the first bad row as the admin sees it (its line in
 the CSV, its row in the sheet, its place in the JSON list) and the reason, so nothing of it is
-applied. Applying the rows is `Dossiers.set_many`, one transaction.
+applied. Applying the rows is `Dossiers.set_many`, one transaction (`apply`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from .dossier_rules import RowError
+from .shapes import DOSSIER_STATUSES as STATUSES
+
 MAX_BYTES = 5 * 1024 * 1024  # a province export of 5,000 rows is ~200 KB
 MAX_ROWS = 50_000
-STATUSES = ("received", "in_progress", "ready", "returned", "more_needed", "rejected", "withdrawn")
 # The words the province systems export, folded (no accents, lower case, single spaces).
 _WORDS = {
     "da tiep nhan": "received",
@@ -233,3 +235,26 @@ def parse(data: bytes, source: StatusSource) -> list[StatusRow]:
     if not rows:
         raise BadRow(None, "no_rows")
     return rows
+
+
+def _reason(e: RowError) -> str:
+    """The stable reason of a row the dossiers refused (core/dossiers.py words it for people)."""
+    text = e.reason
+    if text == "unknown dossier":
+        return "unknown_code"
+    if " cannot become " in text:
+        return "bad_transition"
+    return "refused"
+
+
+def apply(dossiers, rows: list[StatusRow], actor: str | None = None) -> int:
+    """Apply every row in one transaction (all or none); how many dossiers changed.
+
+    A row the dossiers refuse (an unknown code, a step the status table forbids) raises
+    BadRow at that row's line, and nothing is applied.
+    """
+    try:
+        return dossiers.set_many([(r.code, r.status) for r in rows], actor, source="import")
+    except RowError as e:
+        line = rows[e.index].line if 0 <= e.index < len(rows) else None
+        raise BadRow(line, _reason(e), e.dossier) from None
