@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
-from .dossier_rules import RowError
+from .dossier_rules import MAX_CODE, RowError
 from .shapes import DOSSIER_STATUSES as STATUSES
 
 MAX_BYTES = 5 * 1024 * 1024  # a province export of 5,000 rows is ~200 KB
@@ -50,11 +50,13 @@ class StatusRow:
 
 
 class BadRow(ValueError):
-    """The file is refused at `line` (None: the file as a whole) for `reason`."""
+    """The file is refused at `line` (None: the file as a whole) for `reason`; `status`
+    400 when the file is malformed, 409 when a row conflicts with what the office holds."""
 
-    def __init__(self, line: int | None, reason: str, detail: str = ""):
+    def __init__(self, line: int | None, reason: str, detail: str = "", status: int = 400):
         super().__init__(f"row {line}: {reason}{': ' + detail if detail else ''}")
         self.line, self.reason, self.detail = line, reason, detail
+        self.status = status  # 400: the file is malformed; 409: it conflicts with the stored
 
 
 class StatusSource(Protocol):
@@ -94,7 +96,7 @@ def when(value) -> str | None:
         if m:
             d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
             return dt.datetime(y, mo, d, h, mi, s).isoformat()
-        return dt.datetime.fromisoformat(text).isoformat()
+        return dt.datetime.fromisoformat(text.upper()).isoformat()  # RFC 3339 allows t and z
     except ValueError:
         raise ValueError(text) from None
 
@@ -104,6 +106,8 @@ def _row(line: int, code, status, at) -> StatusRow:
     code = dossier_code(code)
     if not code:
         raise BadRow(line, "missing_code")
+    if len(code) > MAX_CODE:
+        raise BadRow(line, "bad_code", code[:MAX_CODE] + "…")
     found = status_of(status)
     if found is None:
         raise BadRow(line, "unknown_status", str(status or ""))
@@ -237,24 +241,38 @@ def parse(data: bytes, source: StatusSource) -> list[StatusRow]:
     return rows
 
 
-def _reason(e: RowError) -> str:
-    """The stable reason of a row the dossiers refused (core/dossiers.py words it for people)."""
-    text = e.reason
-    if text == "unknown dossier":
-        return "unknown_code"
-    if " cannot become " in text:
-        return "bad_transition"
-    return "refused"
+@dataclass(frozen=True, slots=True)
+class Applied:
+    applied: int  # dossiers whose status changed
+    skipped: list[StatusRow]  # rows of codes this office never recorded (filed elsewhere)
 
 
-def apply(dossiers, rows: list[StatusRow], actor: str | None = None) -> int:
-    """Apply every row in one transaction (all or none); how many dossiers changed.
+def known_codes(store, codes: set[str]) -> set[str]:
+    """Which of `codes` the office's dossiers table holds (one query, whatever their number)."""
+    rows = store.reader().execute(
+        "SELECT code FROM dossiers WHERE code IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(codes)),),
+    )
+    return {r[0] for r in rows}
 
-    A row the dossiers refuse (an unknown code, a step the status table forbids) raises
-    BadRow at that row's line, and nothing is applied.
+
+def apply(dossiers, rows: list[StatusRow], actor: str | None = None) -> Applied:
+    """Apply the rows of known dossiers in one transaction (all or none); skip the others.
+
+    A province export also lists dossiers filed elsewhere (online, another office): those
+    rows are skipped and reported, not refused. A row the dossiers refuse (a step the status
+    table forbids) raises BadRow at its line with status 409, and nothing is applied.
     """
+    known = known_codes(dossiers.store, {r.code for r in rows})
+    kept = [r for r in rows if r.code in known]
+    skipped = [r for r in rows if r.code not in known]
     try:
-        return dossiers.set_many([(r.code, r.status) for r in rows], actor, source="import")
+        n = dossiers.set_many([(r.code, r.status) for r in kept], actor, source="import")
     except RowError as e:
-        line = rows[e.index].line if 0 <= e.index < len(rows) else None
-        raise BadRow(line, _reason(e), e.dossier) from None
+        line = kept[e.index].line if 0 <= e.index < len(kept) else None
+        if e.reason == "unknown dossier":  # its code was corrected meanwhile
+            raise BadRow(line, "unknown_code", e.dossier, status=409) from None
+        if " cannot become " in e.reason:
+            raise BadRow(line, "bad_transition", e.dossier, status=409) from None
+        raise BadRow(line, "refused", e.dossier) from None
+    return Applied(n, skipped)

@@ -22,6 +22,7 @@ from .kernel import clerk_name, error_response, ext, require
 
 bp = Blueprint("dossiers_import_api", __name__, url_prefix="/api")
 REASON_KEYS = {"refused": "import.r_other"}
+SKIPPED_SHOWN = 100
 
 
 def message(e: DI.BadRow, lang: str | None = None) -> str:
@@ -32,11 +33,18 @@ def message(e: DI.BadRow, lang: str | None = None) -> str:
     return t("import.bad_row", lang, row=e.line, reason=reason)
 
 
-def refusal(e: DI.BadRow, status: int = 400):
+def refusal(e: DI.BadRow, status: int | None = None):
     resp = jsonify({"error": {"code": "bad_row", "message": message(e), "row": e.line,
                               "reason": e.reason, "detail": e.detail}})  # fmt: skip
-    resp.status_code = status
+    resp.status_code = status or e.status
     return resp
+
+
+def answer(result: DI.Applied, rows: int) -> dict:
+    """What was applied, and the rows skipped (codes this office never recorded), the first
+    SKIPPED_SHOWN of them by row."""
+    return {"applied": result.applied, "rows": rows, "skipped": len(result.skipped),
+            "unknown": [{"row": r.line, "code": r.code} for r in result.skipped[:SKIPPED_SHOWN]]}  # fmt: skip
 
 
 @bp.post("/dossiers/import")
@@ -56,10 +64,10 @@ def import_status():
         return error_response("incomplete_body", "The body ended before its Content-Length.", 400)
     try:
         rows = DI.parse(data, source)
-        applied = DI.apply(ext().dossiers, rows, clerk_name())
+        result = DI.apply(ext().dossiers, rows, clerk_name())
     except DI.BadRow as e:
         return refusal(e)
-    return jsonify({"applied": applied, "rows": len(rows)})
+    return jsonify(answer(result, len(rows)))
 
 
 @dossiers_cli.command("import")
@@ -72,11 +80,14 @@ def import_cmd(file: Path, lang: str):
         raise click.UsageError(t("import.unsupported", lang))
     try:
         rows = DI.parse(file.read_bytes(), source)
-        applied = DI.apply(ext().dossiers, rows, None)
+        result = DI.apply(ext().dossiers, rows, None)
     except DI.BadRow as e:
         click.echo(message(e, lang), err=True)
         sys.exit(1)
-    click.echo(t("import.applied", lang, n=applied))
+    click.echo(t("import.applied", lang, n=result.applied))
+    if result.skipped:
+        shown = ", ".join(f"{r.line}:{r.code}" for r in result.skipped[:SKIPPED_SHOWN])
+        click.echo(t("import.skipped", lang, n=len(result.skipped), rows=shown))
 
 
 def init_app(app: Flask) -> None:

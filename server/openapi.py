@@ -17,6 +17,8 @@ from core import states
 from core.schema import components
 
 from .openapi_dossiers import PATHS as DOSSIER_PATHS
+from .openapi_import import PATHS as IMPORT_PATHS
+from .openapi_import import SCHEMAS as DOSSIER_REPORT_SCHEMAS
 from .openapi_parts import (
     AUTH,
     BAD,
@@ -345,7 +347,8 @@ SPEC: dict = {
             "DailyReport": {"type": "object", "required": ["date", "office"], "properties": {
                 "date": {"type": "string", "format": "date"}, "office": ref("Metrics"),
                 **{k: {"type": "array", "items": ref("Metrics")}
-                   for k in ("services", "counters", "clerks", "hours")}}},
+                   for k in ("services", "counters", "clerks", "hours")},
+                "dossiers": ref("DailyDossiers")}},
             "LogRow": {"allOf": [ref("Ticket"), {"type": "object", "properties": {
                 "wait_s": {"type": ["number", "null"]}, "service_s": {"type": ["number", "null"]},
                 "clerk": NULL_STR}}]},
@@ -354,6 +357,8 @@ SPEC: dict = {
 }  # fmt: skip
 
 SPEC["paths"].update(DOSSIER_PATHS)  # server/openapi_dossiers.py
+SPEC["paths"].update(IMPORT_PATHS)  # server/openapi_import.py
+SPEC["components"]["schemas"].update(DOSSIER_REPORT_SCHEMAS)
 SPEC["tags"].append({"name": "dossiers"})
 
 # Operations described here that a blueprint may not serve (none now: all have landed).

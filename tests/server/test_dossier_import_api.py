@@ -58,7 +58,7 @@ def test_csv_in_vietnamese_applies_every_row_and_logs_them(client, auth, onestop
            "hs-000002;Đã có kết quả;\nHS-000003;Từ chối;\n"  # fmt: skip
     r = send(client, auth, data)
     assert r.status_code == 200, r.get_json()
-    assert r.get_json() == {"applied": 3, "rows": 3}
+    assert r.get_json() == {"applied": 3, "rows": 3, "skipped": 0, "unknown": []}
     assert statuses(onestop) == {"HS-000001": "in_progress", "HS-000002": "ready",
                                  "HS-000003": "rejected"}  # fmt: skip
     logged = (
@@ -69,7 +69,7 @@ def test_csv_in_vietnamese_applies_every_row_and_logs_them(client, auth, onestop
     assert [json.loads(d)["source"] for d, _ in logged] == ["import"] * 3
     assert {c for _, c in logged} == {"supervisor1"}
     again = send(client, auth, data)  # the same file twice changes nothing more
-    assert again.get_json() == {"applied": 0, "rows": 3}
+    assert again.get_json()["applied"] == 0
 
 
 def test_xlsx_and_json(client, auth, onestop, filed):
@@ -86,8 +86,7 @@ def test_xlsx_and_json(client, auth, onestop, filed):
     "data,mimetype,row,reason",
     [
         ("code,status\nHS-000001,ready\nHS-000002,Đã xong\n", "text/csv", 3, "unknown_status"),
-        ("code,status\nHS-000001,ready\nHS-999999,ready\n", "text/csv", 3, "unknown_code"),
-        ("code,status\nHS-000001,ready\nHS-000001,rejected\n", "text/csv", 3, "bad_transition"),
+        ("code,status\n" + "x" * 65 + ",ready\n", "text/csv", 2, "bad_code"),
         ("code,status,at\nHS-000001,ready,hôm qua\n", "text/csv", 2, "bad_time"),
         ("ma,tt\nHS-000001,ready\n", "text/csv", 1, "missing_column"),
         (b"code,status\nHS-000001,ready\nHS\xff,ready\n", "text/csv", 3, "not_utf8"),
@@ -114,11 +113,33 @@ def test_a_bad_file_is_refused_at_its_row_and_changes_nothing(
     assert state(onestop) == before
 
 
+def test_a_step_the_status_table_forbids_is_a_409_and_changes_nothing(client, auth, onestop, filed):
+    before = state(onestop)
+    r = send(client, auth, "code,status\nHS-000001,ready\nHS-000002,ready\nHS-000001,rejected\n")
+    assert r.status_code == 409
+    err = r.get_json()["error"]
+    assert (err["code"], err["row"], err["reason"], err["detail"]) == ("bad_row", 4, "bad_transition", "HS-000001")  # fmt: skip
+    assert err["message"] == (
+        "Dòng 4: hồ sơ HS-000001 không chuyển được sang trạng thái này. Không có thay đổi nào được lưu."
+    )
+    assert state(onestop) == before
+
+
+def test_codes_this_office_never_recorded_are_skipped_and_reported(client, auth, onestop, filed):
+    data = "code,status\nHS-999999,ready\nHS-000001,ready\nhs-888888,Từ chối\n"
+    r = send(client, auth, data)
+    assert r.status_code == 200
+    assert r.get_json() == {"applied": 1, "rows": 3, "skipped": 2, "unknown": [
+        {"row": 2, "code": "HS-999999"}, {"row": 4, "code": "HS-888888"}]}  # fmt: skip
+    assert statuses(onestop)["HS-000001"] == "ready"
+    assert onestop.store.reader().execute("SELECT COUNT(*) FROM dossiers").fetchone()[0] == 3
+
+
 def test_refusal_in_english_when_asked(client, auth, onestop, filed):
-    r = client.post("/api/dossiers/import?lang=en", data="code,status\nHS-999999,ready\n",
+    r = client.post("/api/dossiers/import?lang=en", data="code,status\nHS-000001,done\n",
                     content_type="text/csv", headers={**auth["supervisor"], "Accept-Language": "en"})  # fmt: skip
     assert r.get_json()["error"]["message"] == (
-        "Row 2: no dossier HS-999999 in this office. Nothing was changed."
+        "Row 2: unknown status (done). Nothing was changed."
     )
 
 
@@ -144,7 +165,7 @@ def test_a_province_export_above_the_apps_body_limit_is_accepted(client, auth, o
     data = "code,status,note\n" + "".join(f"HS-00000{1 + i % 3},in_progress,{padding}\n" for i in range(2000))  # fmt: skip
     assert len(data) > 256 * 1024
     r = send(client, auth, data)
-    assert r.status_code == 200 and r.get_json() == {"applied": 3, "rows": 2000}
+    assert r.status_code == 200 and r.get_json()["applied"] == 3 and r.get_json()["rows"] == 2000
 
 
 def test_cli_import(runner, onestop, filed, tmp_path):
@@ -154,6 +175,14 @@ def test_cli_import(runner, onestop, filed, tmp_path):
     assert r.exit_code == 0 and "Đã cập nhật trạng thái 1 hồ sơ." in r.output
     bad = tmp_path / "sai.json"
     bad.write_text('{"rows": [{"code": "HS-000002", "status": "ready"}, {"code": "HS-9"}]}')
+    odd = tmp_path / "khac.csv"
+    odd.write_text("code,status\nHS-777777,ready\n")
+    r = runner.invoke(args=["dossiers", "import", str(odd), "--lang", "en"])
+    assert (
+        r.exit_code == 0
+        and "Skipped 1 rows whose dossier this office never recorded (row:code): 2:HS-777777"
+        in r.output
+    )
     before = state(onestop)
     r = runner.invoke(args=["dossiers", "import", str(bad), "--lang", "en"])
     assert r.exit_code == 1 and "Row 2: unknown status ()" in r.output
