@@ -16,7 +16,12 @@ from .timeutil import iso
 DEFAULT_PATTERN = r"^[A-Z0-9.\-]{6,40}$"
 MAX_CODE = 64  # longer than any province's format: refused before the pattern is tried
 MAX_DUE_DAYS = 3 * 366  # a promised date further away is a typing mistake
-PHONE = re.compile(r"(?:\+?84|0)([35789]\d{8})")
+# What a clerk may type around a mobile number: +84 or 0, then 9 digits, with spaces, dots,
+# dashes and brackets anywhere. Written for Python and JavaScript alike (the OpenAPI uses it).
+SEP = "[ .()-]"
+PHONE_PATTERN = rf"^{SEP}*(\+{SEP}*)?(8{SEP}*4|0){SEP}*[35789]({SEP}*[0-9]){{8}}{SEP}*$"
+CODE_SPACE = " \t\r\n"  # a scanner ends a code with Enter or Tab
+ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 FINAL = ("returned", "rejected", "withdrawn")
 # Where each status may go. The same status again changes nothing (an import repeats rows).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -66,25 +71,23 @@ class RowError(BadRequest):
 
 
 def normal_code(code: Any) -> str:
-    """The stored form of a code: trimmed, NFC, upper-case; '' for anything but text."""
+    """The stored form of a code: trimmed, NFC, a-z upper-cased; '' for anything but text."""
     if not isinstance(code, str) or len(code) > MAX_CODE * 2:
         return ""
-    return unicodedata.normalize("NFC", code.strip()).upper()
+    return unicodedata.normalize("NFC", code.strip(CODE_SPACE)).translate(ASCII_UPPER)
 
 
 def normal_phone(phone: Any) -> str:
     """A Vietnamese mobile number as 0xxxxxxxxx (spaces, dots, dashes and +84 allowed)."""
-    digits = re.sub(r"[\s.\-()]", "", phone) if isinstance(phone, str) and len(phone) < 40 else ""
-    m = PHONE.fullmatch(digits)
-    if not m:
+    if not isinstance(phone, str) or len(phone) >= 40 or not re.fullmatch(PHONE_PATTERN, phone):
         raise BadRequest("'phone' must be a Vietnamese mobile number, e.g. 0912345678.",
                          "bad_phone")  # fmt: skip
-    return "0" + m[1]
+    return "0" + re.sub("[^0-9]", "", phone)[-9:]
 
 
 def parse_date(value: Any, name: str) -> dt.date:
     """A YYYY-MM-DD date that exists; 400 bad_<name> otherwise."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise BadRequest(f"'{name}' must be a date YYYY-MM-DD.", f"bad_{name}")
     try:
         return dt.date.fromisoformat(value)

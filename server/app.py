@@ -101,7 +101,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["onestop"] = ext
     d = site["dossiers"]
     ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
-    ext.dossiers.purge()  # a night the timer missed (power cut): no number outlives its day
+    # A night the timer missed (power cut): no number outlives its day.
+    app.config["DOSSIERS_PURGED_AT_START"] = ext.dossiers.purge()
     ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue

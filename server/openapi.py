@@ -9,6 +9,7 @@ office's procedure codes and counter numbers as enums, so generated requests are
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 
 from flask import Blueprint, current_app, jsonify
@@ -17,6 +18,7 @@ from core import states
 from core.schema import components
 
 from .openapi_dossiers import PATHS as DOSSIER_PATHS
+from .openapi_dossiers import specialise as specialise_dossiers
 from .openapi_import import PATHS as IMPORT_PATHS
 from .openapi_import import SCHEMAS as DOSSIER_REPORT_SCHEMAS
 from .openapi_parts import (
@@ -394,6 +396,10 @@ def spec_for(office, app=None) -> dict:
     comp["schemas"]["ServiceCode"]["enum"] = [s.code for s in office.services]
     comp["parameters"]["CounterNumber"]["schema"]["enum"] = [c.number for c in office.counters]
     spec["info"]["x-office"] = office.name
+    if app is not None:
+        e = app.extensions["onestop"]
+        today = dt.date.fromisoformat(e.queue._day)
+        specialise_dossiers(spec, e.settings["dossiers"]["code_pattern"], today)
     return spec
 
 

@@ -150,8 +150,12 @@ class Settings:
         for i, d in enumerate(self.displays):
             self._known(d["counters"], numbers, p, f"displays[{i}].counters", "counter")
             self._known(d["services"], codes, p, f"displays[{i}].services", "procedure")
+        returns = {s["code"] for s in self.services if s["kind"] == "return"}
         for i, b in enumerate(self.buttons):
             self._known([b["service"]], codes, p, f"kiosk.buttons[{i}].service", "procedure")
+            if b["service"] in returns:  # a return ticket is for a ready dossier's code only
+                raise ConfigError(p, f"kiosk.buttons[{i}].service",
+                                  "the result-return procedure has no button")  # fmt: skip
 
     @staticmethod
     def _known(names, known: set, p: str, key: str, what: str) -> None:

@@ -1,8 +1,11 @@
 """Dossiers (core/dossiers.py): recording at the counter, status, batches, returns, contacts."""
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.dossier_rules import TRANSITIONS, NotReady, RowError, UnknownDossier, normal_phone
 from core.errors import BadRequest, Conflict, NotFound
@@ -369,3 +372,58 @@ def test_status_messages_reach_the_bus_without_a_number(ds, q):
     assert PHONE[1:] not in json.dumps([m for _, m in seen if isinstance(m, dict)], default=str)
     ready = [m for n, m in seen if n == "dossier_status"][-1]
     assert ready["status"] == "ready" and ready["code"] == "HS-000001"
+
+
+def ecma(pattern: str) -> str:
+    """JavaScript's `$` (no m flag) ends the text; Python's also matches before a final newline."""
+    return pattern.replace("$", r"\Z")
+
+
+PHONEISH = st.text(alphabet="0123456789+84 .()-\t", max_size=20) | st.text(max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=PHONEISH | st.sampled_from(["0912345678", "+84 912 345 678", "(+84) 91-234-5678"]))
+def test_the_documented_phone_pattern_is_what_the_server_takes(raw):
+    """The OpenAPI's pattern (server/openapi_dossiers.py) accepts exactly what normal_phone does."""
+    from server.openapi_dossiers import record_body
+
+    schema = record_body()["content"]["application/json"]["schema"]["properties"]["phone"]
+    documented = re.search(ecma(schema["pattern"]), raw) is not None
+    try:
+        normal_phone(raw)
+        taken = True
+    except BadRequest:
+        taken = raw == ""
+    assert documented == taken
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.text(alphabet="abcdxyzABCDXYZ0189.-_ \t\r\nßı", max_size=44))
+def test_the_documented_code_pattern_is_what_the_server_takes(raw):
+    from core.dossier_rules import DEFAULT_PATTERN, normal_code
+    from server.openapi_dossiers import code_schema
+
+    documented = re.search(ecma(code_schema()["pattern"]), raw) is not None
+    assert documented == bool(re.fullmatch(DEFAULT_PATTERN, normal_code(raw)))
+
+
+def test_finishing_a_return_publishes_returned_after_the_finish(ds, q):
+    _ready(ds, q)
+    ds.issue_return("HS-000001", kiosk="k")
+    q.next(2)
+    seen = []
+    q.subscribe(lambda name, msg: seen.append(name), inline=True)
+    q.finish(2)
+    q.drain()
+    assert seen == ["queue_changed", "dossier_status"]
+
+
+def test_a_dossier_filed_on_a_return_ticket_names_its_procedure(ds, q):
+    _ready(ds, q)
+    ds.issue_return("HS-000001", kiosk="k")
+    q.next(2)
+    with pytest.raises(BadRequest) as e:
+        ds.record(2, "HS-000002", "2026-12-05")
+    assert e.value.code == "service_required"
+    assert ds.record(2, "HS-000002", "2026-12-05", service="khac").service == "khac"

@@ -219,3 +219,14 @@ def test_enrolled_kiosk_is_recorded_as_itself(client, auth, onestop, held):
                     headers={"Authorization": f"Bearer {token}"},
                     environ_overrides={"REMOTE_ADDR": "10.0.0.9"})  # fmt: skip
     assert r.status_code == 201 and r.get_json()["ticket"]["kiosk"] == "kiosk-hall"
+
+
+def test_every_status_has_a_name_in_both_languages():
+    from core.shapes import DOSSIER_STATUSES
+    from server import i18n
+
+    cat = i18n.catalogue()
+    for lang in i18n.LANGS:
+        names = [cat.strings[lang].get(f"dossier.status.{s}") for s in DOSSIER_STATUSES]
+        assert all(names) and len(set(names)) == len(names), (lang, names)
+    assert cat.strings["vi"]["dossier.status.ready"] == "Đã có kết quả"
