@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -74,7 +75,12 @@ def fold(text: str) -> str:
 
 def status_of(word) -> str | None:
     """The API's status code for a Vietnamese word or an English code; None if neither."""
-    folded = fold(word or "")
+    return _status_of(word if isinstance(word, str) else str(word or ""))
+
+
+@functools.lru_cache(maxsize=512)  # a file repeats a handful of words thousands of times
+def _status_of(word: str) -> str | None:
+    folded = fold(word)
     code = folded.replace(" ", "_")
     return code if code in STATUSES else _WORDS.get(folded)
 
