@@ -4,13 +4,14 @@ Those systems publish no API, so these generic formats are the contract (docs/do
 "Importing status from the province's system"). A source turns the file into rows; a file
 that cannot be read whole is refused with the first bad row as the admin sees it (its line in
 the CSV, its row in the sheet, its place in the JSON list) and the reason, so nothing of it is
-applied. Applying the rows is `Dossiers.set_many`, one transaction.
+applied. Applying the rows is `Dossiers.set_many`, one transaction (`apply`).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -18,9 +19,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from .dossier_rules import MAX_CODE, RowError
+from .shapes import DOSSIER_STATUSES as STATUSES
+
 MAX_BYTES = 5 * 1024 * 1024  # a province export of 5,000 rows is ~200 KB
 MAX_ROWS = 50_000
-STATUSES = ("received", "in_progress", "ready", "returned", "more_needed", "rejected", "withdrawn")
 # The words the province systems export, folded (no accents, lower case, single spaces).
 _WORDS = {
     "da tiep nhan": "received",
@@ -48,11 +51,13 @@ class StatusRow:
 
 
 class BadRow(ValueError):
-    """The file is refused at `line` (None: the file as a whole) for `reason`."""
+    """The file is refused at `line` (None: the file as a whole) for `reason`; `status`
+    400 when the file is malformed, 409 when a row conflicts with what the office holds."""
 
-    def __init__(self, line: int | None, reason: str, detail: str = ""):
+    def __init__(self, line: int | None, reason: str, detail: str = "", status: int = 400):
         super().__init__(f"row {line}: {reason}{': ' + detail if detail else ''}")
         self.line, self.reason, self.detail = line, reason, detail
+        self.status = status  # 400: the file is malformed; 409: it conflicts with the stored
 
 
 class StatusSource(Protocol):
@@ -70,7 +75,12 @@ def fold(text: str) -> str:
 
 def status_of(word) -> str | None:
     """The API's status code for a Vietnamese word or an English code; None if neither."""
-    folded = fold(word or "")
+    return _status_of(word if isinstance(word, str) else str(word or ""))
+
+
+@functools.lru_cache(maxsize=512)  # a file repeats a handful of words thousands of times
+def _status_of(word: str) -> str | None:
+    folded = fold(word)
     code = folded.replace(" ", "_")
     return code if code in STATUSES else _WORDS.get(folded)
 
@@ -92,7 +102,7 @@ def when(value) -> str | None:
         if m:
             d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
             return dt.datetime(y, mo, d, h, mi, s).isoformat()
-        return dt.datetime.fromisoformat(text).isoformat()
+        return dt.datetime.fromisoformat(text.upper()).isoformat()  # RFC 3339 allows t and z
     except ValueError:
         raise ValueError(text) from None
 
@@ -102,6 +112,8 @@ def _row(line: int, code, status, at) -> StatusRow:
     code = dossier_code(code)
     if not code:
         raise BadRow(line, "missing_code")
+    if len(code) > MAX_CODE:
+        raise BadRow(line, "bad_code", code[:MAX_CODE] + "…")
     found = status_of(status)
     if found is None:
         raise BadRow(line, "unknown_status", str(status or ""))
@@ -233,3 +245,40 @@ def parse(data: bytes, source: StatusSource) -> list[StatusRow]:
     if not rows:
         raise BadRow(None, "no_rows")
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    applied: int  # dossiers whose status changed
+    skipped: list[StatusRow]  # rows of codes this office never recorded (filed elsewhere)
+
+
+def known_codes(store, codes: set[str]) -> set[str]:
+    """Which of `codes` the office's dossiers table holds (one query, whatever their number)."""
+    rows = store.reader().execute(
+        "SELECT code FROM dossiers WHERE code IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(codes)),),
+    )
+    return {r[0] for r in rows}
+
+
+def apply(dossiers, rows: list[StatusRow], actor: str | None = None) -> Applied:
+    """Apply the rows of known dossiers in one transaction (all or none); skip the others.
+
+    A province export also lists dossiers filed elsewhere (online, another office): those
+    rows are skipped and reported, not refused. A row the dossiers refuse (a step the status
+    table forbids) raises BadRow at its line with status 409, and nothing is applied.
+    """
+    known = known_codes(dossiers.store, {r.code for r in rows})
+    kept = [r for r in rows if r.code in known]
+    skipped = [r for r in rows if r.code not in known]
+    try:
+        n = dossiers.set_many([(r.code, r.status) for r in kept], actor, source="import")
+    except RowError as e:
+        line = kept[e.index].line if 0 <= e.index < len(kept) else None
+        if e.reason == "unknown dossier":  # its code was corrected meanwhile
+            raise BadRow(line, "unknown_code", e.dossier, status=409) from None
+        if " cannot become " in e.reason:
+            raise BadRow(line, "bad_transition", e.dossier, status=409) from None
+        raise BadRow(line, "refused", e.dossier) from None
+    return Applied(n, skipped)

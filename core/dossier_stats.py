@@ -81,16 +81,20 @@ def _epoch(value) -> float | None:
 
 
 def return_service(rows: list[Row]) -> str | None:
-    """The result-return procedure, as the log shows it: that of the tickets whose finish
-    returned a dossier (source "return"); the office and the hub read the same rows."""
-    returning = set()
+    """The result-return procedure, as the log shows it: finishing a return ticket logs its
+    `finished` row and, in the same transaction (same time, next id), the dossier's return
+    (source "return"); that ticket's procedure is it. The office and the hub read the same rows.
+    """
+    found: dict[str, int] = {}
+    finished = None  # (at, procedure) of the latest finish
     for r in rows:
-        if r[3] == E.DOSSIER_STATUS and r[4]:
+        if r[3] == E.FINISHED:
+            finished = (r[1], r[5])
+        elif r[3] == E.DOSSIER_STATUS and finished and finished[0] == r[1] and finished[1]:
             d = _data(r[8])
             if d.get("status") == RETURNED and d.get("source") == "return":
-                returning.add(r[4])
-    found = sorted({r[5] for r in rows if r[3] == E.ISSUED and r[4] in returning and r[5]})
-    return found[0] if found else None
+                found[finished[1]] = found.get(finished[1], 0) + 1
+    return min(found, key=lambda k: (-found[k], k)) if found else None
 
 
 def compute(rows: list[Row], services_report: list[Mapping] | None = None) -> dict:

@@ -32,6 +32,7 @@ from . import (
     backup,
     cli,
     dossiers_api,
+    dossiers_import_api,
     enrol,
     errors,
     hubsync,
@@ -126,6 +127,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
+    dossiers_import_api.init_app(app)  # status files from the province's system
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
     sms.init_app(app, ext, gateway=sms_gateway)  # messages to citizens: after the commit
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it

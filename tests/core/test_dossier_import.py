@@ -174,3 +174,12 @@ def test_source_for_media_type_or_file_name():
     assert isinstance(DI.source_for("application/json"), JsonSource)
     assert isinstance(DI.source_for(None, "trang-thai.XLSX"), XlsxSource)
     assert DI.source_for("text/plain", "notes.txt") is None
+
+
+def test_times_in_rfc3339_forms_and_a_too_long_code():
+    assert DI.when("2026-11-30t09:00:00z") == "2026-11-30T09:00:00+00:00"
+    assert DI.when("2026-11-30T09:00:00.123456+07:00") == "2026-11-30T09:00:00.123456+07:00"
+    e = refused(
+        JsonSource(), json.dumps({"rows": [{"code": "A" * 65, "status": "ready"}]}).encode()
+    )
+    assert (e.line, e.reason) == (1, "bad_code")

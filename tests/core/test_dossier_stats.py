@@ -138,7 +138,8 @@ def test_return_queue_waits_are_the_return_procedures_figures():
         ("2026-11-30 08:00:00", E.ISSUED, "R1", "traketqua", None, {"estimated_wait_s": 0}),
         ("2026-11-30 08:04:00", E.CALLED, "R1", "traketqua", 3, None),
         ("2026-11-30 08:06:00", E.FINISHED, "R1", "traketqua", 3, None),
-        returned("HS-000001", "2026-12-01", when="2026-11-30 08:06:00", tid="R1"),
+        # Logged by the finish's transaction: same time, the filing ticket's id and procedure.
+        returned("HS-000001", "2026-12-01", when="2026-11-30 08:06:00", tid="T1"),
         ("2026-11-30 08:10:00", E.ISSUED, "R2", "traketqua", None, {"estimated_wait_s": 0}),
         ("2026-11-30 08:20:00", E.CALLED, "R2", "traketqua", 3, None),
     ]
@@ -154,6 +155,14 @@ def test_return_queue_waits_are_the_return_procedures_figures():
 def test_no_return_yet_means_no_return_procedure():
     r = block([returned("HS-000001", "2026-12-01")])["returns"]
     assert r["service"] is None and r["wait_p50_s"] is None and r["issued"] == 0
+    # A counter's status change after some other finish is no return through the queue.
+    r = block([
+        ("2026-11-30 08:00:00", E.ISSUED, "T1", "hotich", None, None),
+        ("2026-11-30 08:04:00", E.CALLED, "T1", "hotich", 1, None),
+        ("2026-11-30 08:06:00", E.FINISHED, "T1", "hotich", 1, None),
+        returned("HS-000001", "2026-12-01", when="2026-11-30 08:07:00"),
+    ])["returns"]  # fmt: skip
+    assert r["service"] is None
 
 
 def test_the_hubs_copy_of_the_rows_gives_the_same_block():
@@ -165,7 +174,7 @@ def test_the_hubs_copy_of_the_rows_gives_the_same_block():
          {"code": "HS-000001", "service": "hotich", "due": "2026-12-01"}),
         ("2026-11-30 08:04:00", E.CALLED, "R1", "traketqua", 3, None),
         ("2026-11-30 08:06:00", E.FINISHED, "R1", "traketqua", 3, None),
-        returned("HS-000002", "2026-11-30", when="2026-11-30 08:06:00", tid="R1",
+        returned("HS-000002", "2026-11-30", when="2026-11-30 08:06:00", tid="T1",
                  ready_at=at("2026-11-29 10:00:00")),
     ]  # fmt: skip
     mine = build(rows)

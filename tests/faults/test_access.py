@@ -84,6 +84,8 @@ MATRIX = [
     ("POST", "/api/dossiers/{code}/correct",         {"field": "due", "value": "2026-12-31"}, R401, OK, OK, OK, False),
     ("GET",  "/api/dossiers/{code}/contact",         None,                    R401,  R403,  OK,    OK,    False),
     ("POST", "/api/returns",                         {"code": "HS-ACCESS-1"}, OK,    OK,    OK,    OK,    False),
+    # The status import from the province's system (server/dossiers_import_api.py).
+    ("POST", "/api/dossiers/import",                 {"rows": [{"code": "HS-ACCESS-1", "status": "in_progress"}]}, R401, R403, OK, OK, False),
 ]
 # The other callers: anonymous from the hall's Wi-Fi (not the server machine, whose own
 # browser is the demo's kiosk) and each kind of enrolled device (Bearer token; tablet at

@@ -152,3 +152,52 @@ def test_day_page_and_print_page_show_the_dossiers(client, auth, day):
     assert "Hồ sơ · đúng/trước hạn" in html
     html = client.get(f"/supervisor/print?date={DAY}&lang=en").get_data(as_text=True)
     assert "2 received, 1 ready, 3 returned (1 early, 1 on time, 1 late)" in html
+
+
+def test_a_result_collected_through_the_return_queue_counts_on_time(
+    client, auth, clock, kiosk, counter
+):
+    """The real services end to end: filed at counter 1, ready, a return ticket at the kiosk,
+    called and finished at counter 2 (which serves the return procedure)."""
+    clock.set("2026-11-30 08:00")
+    kiosk.take_ticket("hotich")
+    counter.next(1)
+    r = client.post("/api/counters/1/dossiers", headers=auth["clerk"],
+                    json={"code": "HS-100001", "due": "2026-11-30"})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    assert counter.post(1, "finish").status_code == 200
+    clock.set("2026-11-30 09:00")
+    r = client.post(
+        "/api/dossiers/HS-100001/status", headers=auth["clerk"], json={"status": "ready"}
+    )
+    assert r.status_code == 200
+    clock.set("2026-11-30 10:00")
+    r = client.post(
+        "/api/returns", json={"code": "HS-100001"}, headers={"Idempotency-Key": "k-10000001"}
+    )
+    assert r.status_code == 201
+    ret = r.get_json()["ticket"]
+    clock.set("2026-11-30 10:04")
+    assert counter.next(2)["id"] == ret["id"]
+    clock.set("2026-11-30 10:06")
+    assert counter.post(2, "finish").status_code == 200
+    clock.set("2026-12-01 09:00")
+    d = get(client, auth).get_json()["dossiers"]
+    o = d["office"]
+    assert (o["received"], o["ready"], o["returned"], o["on_time"], o["early"], o["late"]) == (
+        1,
+        1,
+        1,
+        1,
+        0,
+        0,
+    )
+    assert o["on_time_pct"] == 100.0 and o["ready_to_collected_p50_s"] == 3960
+    assert d["returns"]["service"] == "traketqua" and d["returns"]["name"] == "Trả kết quả"
+    assert (d["returns"]["issued"], d["returns"]["wait_p50_s"], d["returns"]["served"]) == (
+        1,
+        240,
+        1,
+    )
+    assert [m["key"] for m in d["services"]] == ["hotich"]
+    assert {m["key"]: m["returned"] for m in d["counters"]} == {"1": 1}  # the receiving counter
