@@ -149,7 +149,7 @@ def test_services_stay_hardened(installed):
     """systemd's own exposure score (0 = locked down, 10 = none): the hardening must not rot."""
     root = installed[0]
     for unit in ("onestop.service", "onestop-close.service", "onestop-summary.service",
-                 "onestop-backup.service"):  # fmt: skip
+                 "onestop-backup.service", "onestop-sms.service"):  # fmt: skip
         out = subprocess.run(
             ["systemd-analyze", "security", "--offline=true", f"--root={root}", unit],
             capture_output=True, text=True, cwd=root, timeout=120,
