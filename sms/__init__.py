@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from .outbox import purge
 
 __all__ = ["init_app", "purge"]
+
+
+def serving() -> bool:
+    """False in a `flask` command other than `run` (nightly jobs, `onestop …`): only the
+    server delivers, so no message leaves twice; any process may queue (rows are shared)."""
+    return not os.environ.get("FLASK_RUN_FROM_CLI") or "run" in sys.argv[1:]
 
 
 def init_app(app, ext, gateway=None):
@@ -25,7 +34,7 @@ def init_app(app, ext, gateway=None):
         purge(conn, ext.clock(), keep)  # a night the timer missed
     worker = SmsWorker(
         ext.queue, ext.dossiers, gateway or gateways.make(cfg), cfg, templates, office, keep
-    ).start()
+    ).start(deliver=serving())
     ext.devices.sms = worker
     ext.health["sms"] = worker.health
     app.register_blueprint(views.bp)

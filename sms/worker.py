@@ -75,9 +75,10 @@ class SmsWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> SmsWorker:
+    def start(self, deliver: bool = True) -> SmsWorker:
+        """Queue from the bus; with `deliver`, also send from a thread of this process."""
         self.queue.subscribe(self.on_event)
-        if self.enabled:
+        if self.enabled and deliver:
             if not self.gateway.confirms:
                 with self.store.write() as conn:
                     outbox.requeue_sending(conn)

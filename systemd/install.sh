@@ -552,6 +552,12 @@ time_source() {
 sms_modem() {
   step "SMS modem: $ETC/gammu-smsdrc and onestop-sms.service (enable it once the modem is in)"
   put_conf "$SRC/systemd/gammu-smsdrc" gammu-smsdrc 0640 "$SVC"
+  local d
+  for d in "" /inbox /outbox /sent /error; do
+    if [ ! -d "$ROOT$DATA/sms$d" ]; then
+      run install -d -m 0750 -o "$(uid_of "$SVC")" -g "$(gid_of "$SVC")" "$ROOT$DATA/sms$d"
+    fi
+  done
   put "$UNITS/onestop-sms.service" 0644 <"$SRC/systemd/onestop-sms.service"
   # Debian enables its own gammu-smsd.service (on /etc/gammu-smsdrc): it would hold the modem.
   if [ -f "$ROOT/lib/systemd/system/gammu-smsd.service" ]; then

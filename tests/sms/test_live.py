@@ -4,12 +4,13 @@ survives a power cut (SIGKILL), then leaves once through the HTTP gateway set by
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import requests
 
 from tests.helpers import LiveServer, sign_in
-from tests.sms.conftest import PHONE, wait_for
+from tests.sms.conftest import PHONE, add_dossier, close, make_app, ready, rows, wait_for
 from tests.sms.test_http import FakeGateway
 
 pytestmark = pytest.mark.slow
@@ -53,3 +54,30 @@ def test_a_queued_message_survives_a_power_cut_and_leaves_once(tmp_path):
         fake.close()
     log = server.log.read_text(errors="replace")
     assert "Traceback" not in log and PHONE not in log
+
+
+def test_a_flask_command_queues_but_never_delivers(tmp_path):
+    """Nightly jobs build the app too: only the server sends, so nothing leaves twice."""
+    app = make_app(tmp_path)  # no gateway: the message waits
+    ext = app.extensions["onestop"]
+    add_dossier(ext, "CLI000001")
+    ready(ext, "CLI000001")
+    ext.queue.drain()
+    close(app)
+    fake = FakeGateway([])
+    try:
+        server = LiveServer(tmp_path / "data", env={"ONESTOP_SMS_GATEWAY": "http",
+                                                    "ONESTOP_SMS_HTTP_URL": fake.url})  # fmt: skip
+        out = server.flask("dossiers", "purge")  # the nightly job, with the gateway configured
+        assert "Deleted 0" in out
+        time.sleep(1.5)  # a delivering worker polls every second
+        assert fake.received == []
+        app = make_app(tmp_path, gateway="http", http_url=fake.url)  # the server itself
+        ext = app.extensions["onestop"]
+        try:
+            assert wait_for(lambda: [r["state"] for r in rows(ext)] == ["sent"])
+        finally:
+            close(app)
+        assert len(fake.received) == 1
+    finally:
+        fake.close()
