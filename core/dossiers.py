@@ -56,8 +56,6 @@ class Dossiers:
         self.max_phone_days = max_phone_days
         queue.finish_hooks.append(self._on_finish)
 
-    # -- reads ----------------------------------------------------------------------------
-
     def _shape(self, row) -> Dossier:
         return shape(row, self.queue.office.tz)
 
@@ -98,8 +96,6 @@ class Dossiers:
                             " LIMIT ? OFFSET ?", (*args, limit, offset))  # fmt: skip
         return [self._shape(r) for r in rows], total
 
-    # -- events -----------------------------------------------------------------------------
-
     def _event(self, now: float, type_: str, ticket_id, service, counter, clerk, data) -> tuple:
         """One events row (as core/service.py writes them), its data checked by the registry."""
         events.check_data(type_, data)
@@ -121,8 +117,6 @@ class Dossiers:
                            != events.INTERNAL])  # fmt: skip
         return result
 
-    # -- recording at the counter -------------------------------------------------------------
-
     def _code(self, code: Any) -> str:
         norm = normal_code(code)
         if not norm or len(norm) > MAX_CODE or not self.pattern.fullmatch(norm):
@@ -134,7 +128,7 @@ class Dossiers:
         day = parse_date(due, "due")
         if day.isoformat() < earliest:
             raise BadRequest("The promised date is in the past.", "bad_due")
-        if (day - dt.date.fromisoformat(earliest)).days > MAX_DUE_DAYS:
+        if (day - dt.date.fromisoformat(self.queue._day)).days > MAX_DUE_DAYS:
             raise BadRequest("The promised date is more than three years away.", "bad_due")
         return day.isoformat()
 
@@ -244,8 +238,6 @@ class Dossiers:
 
         return self._change(body)
 
-    # -- status -------------------------------------------------------------------------------
-
     def _status_step(self, conn, now, d, status: str, actor, source: str) -> tuple | None:
         """Apply one status change to row `d` (checked); its event row, or None if unchanged."""
         old = d["status"]
@@ -337,11 +329,13 @@ class Dossiers:
         return self._event(now, events.DOSSIER_STATUS, d["ticket_id"], d["service"],
                            d["counter"], actor, data)  # fmt: skip
 
-    # -- returns --------------------------------------------------------------------------------
+    def issue_return(self, code: Any, kiosk: str | None = None, key: str | None = None) -> Ticket:
+        """A ticket of the result-return procedure for a ready dossier (see take_return)."""
+        return self.take_return(code, kiosk, key)[0]
 
-    def issue_return(self, code: Any, kiosk: str | None = None,
-                     key: str | None = None) -> tuple[Ticket, bool]:  # fmt: skip
-        """A ticket of the result-return procedure for a ready dossier: (ticket, created)."""
+    def take_return(self, code: Any, kiosk: str | None = None,
+                    key: str | None = None) -> tuple[Ticket, bool]:  # fmt: skip
+        """(ticket, created): a new return ticket, or the one this key or dossier holds."""
         q = self.queue
         if key is not None and (not isinstance(key, str) or not MIN_KEY <= len(key) <= 128):
             raise BadRequest(f"Idempotency-Key must be {MIN_KEY} to 128 characters.", "invalid_key")
@@ -389,8 +383,6 @@ class Dossiers:
                 rows.append(self._status_step(conn, now, d, "returned", t["clerk"], "return"))
         insert_events(conn, rows)
         return [self._message(now, r) for r in rows]
-
-    # -- phone numbers ------------------------------------------------------------------------
 
     def contact(self, code: Any, actor=None, purpose: str = "staff") -> dict:
         """The phone number kept for a dossier (logged as contact_read); 404 when none."""

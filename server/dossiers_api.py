@@ -122,7 +122,7 @@ def issue_return():
     if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
         raise BadRequest("'kiosk' must be a short text.", "invalid_kiosk")
     device = current_device()
-    ticket, created = _dossiers().issue_return(
+    ticket, created = _dossiers().take_return(
         data["code"],
         kiosk=device.name if device is not None else kiosk,  # an enrolled kiosk is who it is
         key=request.headers.get("Idempotency-Key"),

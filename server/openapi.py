@@ -343,7 +343,10 @@ SPEC: dict = {
                             "name_en": {"type": "string"}, "prefix": {"type": "string"},
                             "open": {"type": "boolean"}, "waiting": {"type": "integer"},
                             "estimated_wait_s": {"type": "integer"},
-                            "target_wait_s": {"type": "integer"}}},
+                            "target_wait_s": {"type": "integer"},
+                            "kind": {"type": "string", "enum": ["normal", "return"],
+                                     "description": "return: the result-return procedure "
+                                                    "(no kiosk button)."}}},
             **components(ref),  # Ticket, PublicTicket, Counter, Call, Snapshot, ... (core/shapes.py)
             "Metrics": METRICS,
             "DailyReport": {"type": "object", "required": ["date", "office"], "properties": {

@@ -289,11 +289,11 @@ def _ready(ds, q, code="HS-000001", phone=None):
 def test_return_at_the_kiosk_and_finish_marks_returned(ds, q, clock):
     _ready(ds, q, phone=PHONE)
     clock.advance(600)
-    t, created = ds.issue_return("hs-000001", kiosk="kiosk-1", key="scan-000001")
+    t, created = ds.take_return("hs-000001", kiosk="kiosk-1", key="scan-000001")
     assert created and t["number"] == "R001" and t["service"] == "traketqua"
-    again, created2 = ds.issue_return("HS-000001", kiosk="kiosk-1", key="scan-000001")
+    again, created2 = ds.take_return("HS-000001", kiosk="kiosk-1", key="scan-000001")
     assert again["id"] == t["id"] and not created2
-    other_key, created3 = ds.issue_return("HS-000001", kiosk="kiosk-1", key="scan-000002")
+    other_key, created3 = ds.take_return("HS-000001", kiosk="kiosk-1", key="scan-000002")
     assert other_key["id"] == t["id"] and not created3  # one return ticket per dossier
     assert ds.get("HS-000001").return_number == "R001"
     assert q.next(1) is None  # counter 1 does not serve the return procedure
@@ -321,11 +321,11 @@ def test_next_finishing_a_return_ticket_marks_returned_too(ds, q):
 
 def test_no_show_keeps_the_dossier_ready_for_another_scan(ds, q):
     _ready(ds, q)
-    first, _ = ds.issue_return("HS-000001", kiosk="k")
+    first = ds.issue_return("HS-000001", kiosk="k")
     q.next(2)
     q.no_show(2)
     assert ds.get("HS-000001").status == "ready"
-    second, created = ds.issue_return("HS-000001", kiosk="k")
+    second, created = ds.take_return("HS-000001", kiosk="k")
     assert created and second["id"] != first["id"] and second["number"] == "R002"
 
 
