@@ -28,6 +28,10 @@ RETURN_WAIT_KEYS = (
     "within_target_pct",
 )  # fmt: skip
 SCOPES = ("services", "counters")
+# Events of a dossier: they carry the filing ticket's id but count on the day they were
+# logged, never on that ticket's day (reports/summary.py load_events; the hub does the same).
+OWN_DAY = (E.DOSSIER_RECEIVED, E.DOSSIER_CORRECTED, E.DOSSIER_STATUS, E.ADVICE_ONLY,
+           E.CONTACT_READ, E.CONTACT_DELETED)  # fmt: skip
 
 
 class _Acc:

@@ -55,7 +55,8 @@ def document() -> dict:
                                {"name": "date", "in": "query", "schema": DATE}],
                 "responses": {"200": {"description": "DailyReport", "content": {
                     "application/json": {"schema": {"type": "object",
-                    "required": ["date", "office", "services", "counters", "clerks", "hours"]}}}},
+                    "required": ["date", "office", "services", "counters", "clerks", "hours",
+                                 "dossiers"]}}}},
                     **_errors(400, 401, 403, 404)},
             }},
             "/api/login": {"post": {

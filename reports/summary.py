@@ -22,14 +22,17 @@ def load_events(conn, day: str) -> list[tuple]:
     cur = conn.cursor()
     cur.row_factory = None  # plain tuples: a busy day has thousands of rows
     # A ticket's events belong to the ticket's day: one re-dated after a clock step
-    # (core/clock.py) keeps its issue event under the day the wrong clock said.
+    # (core/clock.py) keeps its issue event under the day the wrong clock said. A dossier's
+    # events name the ticket it was filed on but belong to the day they were logged (its
+    # result may be ready a week later), as the hub counts them.
     cols = ", ".join(f"e.{f}" for f in stats.FIELDS)
+    own_day = ", ".join("?" * len(dossier_stats.OWN_DAY))
     rows = cur.execute(
         f"SELECT {cols} FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id"
-        " WHERE e.day = ? AND (t.day IS NULL OR t.day = e.day)"
+        f" WHERE e.day = ? AND (t.day IS NULL OR t.day = e.day OR e.type IN ({own_day}))"
         f" UNION ALL SELECT {cols} FROM tickets t JOIN events e ON e.ticket_id = t.id"
-        " WHERE t.day = ? AND e.day != t.day ORDER BY 1",
-        (day, day),
+        f" WHERE t.day = ? AND e.day != t.day AND e.type NOT IN ({own_day}) ORDER BY 1",
+        (day, *dossier_stats.OWN_DAY, day, *dossier_stats.OWN_DAY),
     ).fetchall()
     if rows:  # the steps logged among them, whatever day they were logged under
         have = {r[0] for r in rows}

@@ -201,3 +201,31 @@ def test_a_result_collected_through_the_return_queue_counts_on_time(
     )
     assert [m["key"] for m in d["services"]] == ["hotich"]
     assert {m["key"]: m["returned"] for m in d["counters"]} == {"1": 1}  # the receiving counter
+
+
+def test_a_status_change_counts_on_the_day_it_happened_not_the_filing_day(
+    client, auth, clock, kiosk, counter
+):
+    # The event carries the filing ticket's id; the ticket's day must not pull it back.
+    clock.set("2026-11-30 08:00")
+    kiosk.take_ticket("hotich")
+    counter.next(1)
+    r = client.post("/api/counters/1/dossiers", headers=auth["clerk"],
+                    json={"code": "HS-200001", "due": "2026-12-04"})  # fmt: skip
+    assert r.status_code == 201
+    counter.post(1, "finish")
+    clock.set("2026-12-02 09:00")
+    r = client.post(
+        "/api/dossiers/HS-200001/status", headers=auth["clerk"], json={"status": "ready"}
+    )
+    assert r.status_code == 200
+    clock.set("2026-12-03 09:00")
+    h = auth["supervisor"]
+    filed = client.get("/api/reports/daily?date=2026-11-30", headers=h).get_json()["dossiers"][
+        "office"
+    ]
+    ready = client.get("/api/reports/daily?date=2026-12-02", headers=h).get_json()["dossiers"][
+        "office"
+    ]
+    assert (filed["received"], filed["ready"]) == (1, 0)
+    assert (ready["received"], ready["ready"]) == (0, 1)
