@@ -4,15 +4,15 @@ A ticket is served at counter 1, where a scanner's keystroke burst records the d
 clerk moves it to ready from the console's search, and the "result ready" SMS leaves through
 a real gammu-smsd on Gammu's dummy device (no modem); the citizen scans the slip at the kiosk
 and gets a return ticket, which counter 2 calls and finishes; the dossier is then returned.
-A second dossier, promised for the day itself, is returned that day: the daily report counts
-one early and one on time. (A late return needs a real new day: a wall clock moved forward
-while the steady clock has not is a clock step to the server, which re-dates rather than
-rolls the day, so "late" is left to tests/core/test_dossier_stats.py on hand-made events.)
+Two more dossiers are promised for the day itself: one is returned that day (on time), the
+other the next morning (late), after the server restarts with its wall clock there
+(libfaketime). The daily reports of both days count early, on time and late.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import shutil
 import subprocess
 import time
@@ -20,7 +20,7 @@ import time
 import pytest
 import requests
 
-from tests.helpers import LiveServer
+from tests.helpers import TZ, LiveServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -53,6 +53,8 @@ checksignal = 0
 needs_gammu = pytest.mark.skipif(
     not shutil.which("gammu-smsd"), reason="needs gammu-smsd (apt: gammu gammu-smsd)"
 )
+LIBS = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+needs_faketime = pytest.mark.skipif(not LIBS, reason="needs libfaketime (apt: faketime)")
 
 
 def burst(page, text: str) -> None:
@@ -83,6 +85,20 @@ def smsd(tmp_path):
     yield config
     proc.terminate()
     proc.wait(10)
+
+
+def next_morning(server, path, day: dt.date) -> None:
+    """Restart the server with its wall clock at 09:00 the next day (libfaketime).
+
+    Only for the end: libfaketime also moves the deadlines of timed waits, which stalls the
+    SMS worker's polling, so the rest of the day runs on the real clock.
+    """
+    at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, 0), TZ).timestamp()
+    path.write_text(f"{at - time.time():+.0f}\n")
+    server.stop()
+    server.env.update({"LD_PRELOAD": LIBS[0], "FAKETIME_TIMESTAMP_FILE": str(path),
+                       "FAKETIME_NO_CACHE": "1"})  # fmt: skip
+    server.start()
 
 
 def working_days_on(day: dt.date, n: int) -> dt.date:
@@ -136,17 +152,18 @@ def api(server, method: str, path: str, headers, **kw) -> dict:
     return r.json()
 
 
-def promised_for_today(server, mai) -> tuple[dt.date, str]:
-    """The server's day, and a dossier filed at counter 3, promised for it, ready."""
+def promised_for_today(server, mai) -> tuple[dt.date, list[str]]:
+    """The server's day, and two dossiers filed at counter 3, promised for it, ready."""
     api(server, "POST", "/api/counters/3/sign-in", mai)
     today = dt.date.fromisoformat(api(server, "GET", "/counter/api/state?counter=3", mai)["now"][:10])  # fmt: skip
-    code = "H26.ONTIME-0001"
-    api(server, "POST", "/api/tickets", {}, json={"service": "datdai"})
-    api(server, "POST", "/api/counters/3/next", mai, json={})
-    api(server, "POST", "/api/counters/3/dossiers", mai, json={"code": code, "due": str(today)})
-    api(server, "POST", "/api/counters/3/finish", mai)
-    api(server, "POST", f"/api/dossiers/{code}/status", mai, json={"status": "ready"})
-    return today, code
+    codes = ["H26.ONTIME-0001", "H26.LATE-0002"]
+    for code in codes:
+        api(server, "POST", "/api/tickets", {}, json={"service": "datdai"})
+        api(server, "POST", "/api/counters/3/next", mai, json={})
+        api(server, "POST", "/api/counters/3/dossiers", mai, json={"code": code, "due": str(today)})  # fmt: skip
+        api(server, "POST", "/api/counters/3/finish", mai)
+        api(server, "POST", f"/api/dossiers/{code}/status", mai, json={"status": "ready"})
+    return today, codes
 
 
 def collect(server, lan, code: str) -> None:
@@ -159,11 +176,12 @@ def collect(server, lan, code: str) -> None:
 
 
 @needs_gammu
-def test_a_dossier_from_filing_to_collection(server, browser, smsd):
+@needs_faketime
+def test_a_dossier_from_filing_to_collection(server, browser, smsd, tmp_path):
     headers = {"Authorization": f"Bearer {server.token('lan', 'clerk')}"}
     boss = {"Authorization": f"Bearer {server.token('sup', 'supervisor')}"}
     mai = {"Authorization": f"Bearer {server.token('mai', 'clerk')}"}
-    day, on_time = promised_for_today(server, mai)
+    day, (on_time, late) = promised_for_today(server, mai)
     ticket = requests.post(f"{server.url}/api/tickets", json={"service": "hotich"}, timeout=5)
     ticket = ticket.json()["ticket"]
 
@@ -270,11 +288,18 @@ def test_a_dossier_from_filing_to_collection(server, browser, smsd):
     kiosk.close()
 
     collect(server, headers, on_time)  # returned on the promised day itself
+    next_morning(server, tmp_path / "faketime", day)
+    collect(server, headers, late)  # a day after the promised one
+    assert dossier(server, headers, late)["returned_at"][:10] == str(day + dt.timedelta(days=1))
 
-    block = api(server, "GET", f"/api/reports/daily?date={day}", boss)["dossiers"]
+    def block(d: dt.date) -> dict:
+        return api(server, "GET", f"/api/reports/daily?date={d}", boss)["dossiers"]
+
+    first, second = block(day), block(day + dt.timedelta(days=1))
     counts = ("received", "ready", "returned", "early", "on_time", "late")
-    assert [block["office"][k] for k in counts] == [2, 2, 2, 1, 1, 0]
-    assert (block["office"]["early_pct"], block["office"]["on_time_pct"]) == (50.0, 50.0)
-    assert block["office"]["on_time_or_early_pct"] == 100.0
-    per = {s["key"]: s for s in block["services"]}
+    assert [first["office"][k] for k in counts] == [3, 3, 2, 1, 1, 0]
+    assert [second["office"][k] for k in counts] == [0, 0, 1, 0, 0, 1]
+    assert (first["office"]["early_pct"], first["office"]["on_time_pct"]) == (50.0, 50.0)
+    assert second["office"]["late_pct"] == 100.0
+    per = {s["key"]: s for s in first["services"]}
     assert (per["hotich"]["early"], per["datdai"]["on_time"]) == (1, 1)
