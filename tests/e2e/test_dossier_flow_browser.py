@@ -303,3 +303,5 @@ def test_a_dossier_from_filing_to_collection(server, browser, smsd, tmp_path):
     assert second["office"]["late_pct"] == 100.0
     per = {s["key"]: s for s in first["services"]}
     assert (per["hotich"]["early"], per["datdai"]["on_time"]) == (1, 1)
+    returns = first["returns"]  # the return queue: both of the day's return tickets, served
+    assert (returns["service"], returns["issued"], returns["served"]) == ("traketqua", 2, 2)
