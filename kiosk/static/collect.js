@@ -233,11 +233,11 @@
   $("c-cancel").addEventListener("click", K.reset);
   $("a-ok").addEventListener("click", K.reset);
 
-  // A scan counts on the start screen, the collect screen and over an answer (a second slip).
+  // A scan counts on every screen but "issuing": the next citizen need not wait for the last
+  // one's ticket or answer to time out.
   window.Wedge.attach({
     active: function () {
-      var s = K.shown();
-      return returnService !== null && intent === null && (s === null || s === "collect" || s === "answer");
+      return returnService !== null && intent === null && K.shown() !== "busy";
     },
     onCode: function (scanned) {
       clearInterval(countdown);

@@ -14,7 +14,7 @@
     return tag === "input" || tag === "select" || tag === "textarea" || (target && target.isContentEditable);
   }
 
-  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (50), holdMs (250),
+  // opts: onCode(code), onSingle(key)?, active()?, minLength (6), avgGapMs (50), holdMs (500),
   // singleMs (70).
   function attach(opts) {
     var minLength = opts.minLength || 6;
@@ -22,7 +22,7 @@
     // twice a fast typist, yet leaves room for a loaded machine delivering the keys late.
     var avgGap = opts.avgGapMs || 50;
     // A pause this long ends a burst; a busy machine may stall one key that long mid-scan.
-    var hold = opts.holdMs || 250;
+    var hold = opts.holdMs || 500;
     // A lone key is a shortcut after this: a scanner's second key comes within a few ms.
     var single = opts.singleMs || 70;
     var keys = [];
