@@ -246,7 +246,7 @@
   });
 
   buildKeys();
-  returnService = K.data.collect || null;
+  returnService = K.data.collect || null; // before the first refresh
   renderButton();
   renderCode();
 })();

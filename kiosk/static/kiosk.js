@@ -5,7 +5,8 @@
   var data = JSON.parse(document.getElementById("kiosk-data").textContent);
   var ISSUE_TIMEOUT_MS = 8000;
   var lang = data.lang;
-  var services = data.services;
+  // Every procedure, the result-return one included (no button: see normal()).
+  var services = data.services.concat(data.collect ? [data.collect] : []);
   var priority = null; // index of the chosen priority group, or null
   var intent = null; // {code, key, priority}: one tap-intent, one Idempotency-Key
   var attempts = 0;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import requests
@@ -74,10 +75,13 @@ def test_the_keypad_gives_a_ready_result_its_return_ticket(server, kiosk):
     kiosk.wait_for_selector("#r-print[data-state=printed]")
     queue = requests.get(f"{server.url}/api/queue", timeout=5).json()["waiting"]
     assert queue["traketqua"] == 1
-    # Scanned again while it waits: the same ticket comes back, not a second one.
-    kiosk.click("#r-done")
+    # Scanned again over the ticket screen while the ticket waits: the same ticket comes back.
     kiosk.keyboard.type(READY, delay=0)
     kiosk.keyboard.press("Enter")
+    deadline = time.monotonic() + 10
+    while len(kiosk.looked_up) < 2 and time.monotonic() < deadline:
+        kiosk.wait_for_timeout(100)
+    assert len(kiosk.looked_up) == 2  # the scan was taken over the ticket screen
     kiosk.wait_for_selector("#result:not([hidden])")
     assert kiosk.text_content("#r-number") == number
     assert requests.get(f"{server.url}/api/queue", timeout=5).json()["waiting"]["traketqua"] == 1
@@ -113,3 +117,15 @@ def test_an_unknown_code_sends_the_citizen_to_staff(kiosk):
     assert kiosk.text_content("#a-text") == "Không tìm thấy hồ sơ này"
     assert kiosk.text_content("#a-more") == "Xin mời hỏi cán bộ tại quầy."
     assert kiosk.is_hidden("#result")
+
+
+def test_the_collect_button_does_not_wait_for_the_first_refresh(kiosk):
+    # /api/services never answers: the page's own data must carry the return procedure.
+    kiosk.route("**/api/services", lambda route: None)
+    kiosk.reload()
+    kiosk.wait_for_selector("#collect-open:not([hidden])")
+    kiosk.click("button.lang[data-lang=en]")  # re-renders everything from the page's data
+    assert kiosk.is_visible("#collect-open")
+    kiosk.keyboard.type(LATER, delay=0)
+    kiosk.keyboard.press("Enter")
+    kiosk.wait_for_selector("#answer[data-kind=not_ready]")
