@@ -104,6 +104,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["onestop"] = ext
     d = site["dossiers"]
     ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
+    # Messages to citizens, after the commit; before the purge, which takes their numbers too.
+    sms.init_app(app, ext, gateway=sms_gateway)
     # A night the timer missed (power cut): no number outlives its day.
     app.config["DOSSIERS_PURGED_AT_START"] = ext.dossiers.purge()
     ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
@@ -129,6 +131,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     dossiers_import_api.init_app(app)  # status files from the province's system
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
-    sms.init_app(app, ext, gateway=sms_gateway)  # messages to citizens: after the commit
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app

@@ -28,10 +28,9 @@ def init_app(app, ext, gateway=None):
     templates = {"ready": t("sms.ready", "vi"), "near": t("sms.near", "vi")}
     office = ext.settings["office"]["name"]
     keep = ext.settings["dossiers"]["max_phone_days"]
-    # The nightly purge of phone numbers blanks the outbox's too, in the same transaction.
+    # The purge of phone numbers (nightly, and at start-up) blanks the outbox's copies too,
+    # in the same transaction and before the same WAL checkpoint.
     ext.dossiers.purge_hooks.append(lambda conn, now: purge(conn, now, keep))
-    with ext.store.write() as conn:
-        purge(conn, ext.clock(), keep)  # a night the timer missed
     worker = SmsWorker(
         ext.queue, ext.dossiers, gateway or gateways.make(cfg), cfg, templates, office, keep
     ).start(deliver=serving())
