@@ -143,6 +143,17 @@ class ClockStepped:
     new_wall: str | None = None
 
 
+@dataclass(frozen=True)
+class VoiceRecording:
+    """A segment of the office's recorded voice: which one, and what was recorded."""
+
+    key: str = ""
+    lang: str = ""
+    text: str = ""
+    duration_ms: int | None = None
+    peak_db: float | None = None
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -223,6 +234,11 @@ TICKET_RATED = _register("ticket_rated", TicketRated, STAFF, False)
 # Socket replies (not on the bus): the whole state for one screen; devices for supervisors.
 SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
 PRESENCE = _register("presence", dict, STAFF, False)
+# The office's recorded voice (admin): uploaded (pending), saved (played from now), deleted;
+# audited like every stored event, at the hub too (no personal data, the admin's name).
+VOICE_UPLOADED = _register("voice_uploaded", VoiceRecording, STAFF, True, hub=True)
+VOICE_SAVED = _register("voice_saved", VoiceRecording, STAFF, True, hub=True)
+VOICE_DELETED = _register("voice_deleted", VoiceRecording, STAFF, True, hub=True)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)

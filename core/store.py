@@ -246,6 +246,25 @@ def m005_sessions(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_voice_recordings(db: Database) -> None:
+    """The office's own recorded voice: one saved and at most one pending file per segment."""
+    db.executescript(
+        """
+        CREATE TABLE voice_recordings (
+            key TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, file TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL, peak_db REAL NOT NULL, uploaded_by TEXT,
+            uploaded_at REAL NOT NULL
+        );
+        CREATE TABLE voice_pending (
+            key TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, file TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL, peak_db REAL NOT NULL, uploaded_by TEXT,
+            uploaded_at REAL NOT NULL
+        );
+        """
+    )
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
