@@ -81,7 +81,7 @@ def decode(data: bytes, kind: str) -> array.array:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        cmd = ["sox", "-q", "-t", kind, path, "-t", "raw", "-e", "signed-integer", "-b", "16",
+        cmd = ["sox", "-q", "-R", "-t", kind, path, "-t", "raw", "-e", "signed-integer", "-b", "16",
                "-c", "1", "-r", str(RATE), "-L", "-", "trim", "0", str(MAX_INPUT_SECONDS + 0.5)]  # fmt: skip
         try:
             out = subprocess.run(cmd, capture_output=True, timeout=SOX_TIMEOUT_S)
@@ -92,7 +92,8 @@ def decode(data: bytes, kind: str) -> array.array:
     finally:
         os.unlink(path)
     if out.returncode != 0:
-        why = out.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        err = out.stderr.decode("utf-8", "replace").replace(path, "the file").strip()
+        why = err.splitlines()[-1:] or ["?"]
         raise BadRecording("not_audio", f"The file could not be decoded as {kind}: {why[0][:160]}")
     pcm = array.array("h")
     pcm.frombytes(out.stdout[: len(out.stdout) // 2 * 2])
