@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify
 
 from core import states
 from core.schema import components
+from voice.openapi import PATHS as VOICE_PATHS
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -391,6 +392,9 @@ SPEC: dict = {
         },
     },
 }  # fmt: skip
+
+# The features' own paths, described beside their routes.
+SPEC["paths"].update(VOICE_PATHS)
 
 # Operations described here that a blueprint may not serve (none now: all have landed).
 PLANNED: set[tuple[str, str]] = set()
