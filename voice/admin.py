@@ -192,7 +192,12 @@ def audio(key: str):
 def preview():
     """A whole announcement as it would play now (pending takes included unless pending=false)."""
     data = body()
+    extra = sorted(set(data) - {"number", "counter", "pending"})
+    if extra:
+        return error_response("unknown_field", f"Unknown field: {extra[0][:40]}.", 400)
     number, counter = data.get("number", "A001"), data.get("counter", 1)
+    if isinstance(counter, float) and counter.is_integer():
+        counter = int(counter)  # JSON's 2.0 is the integer 2
     pending = data.get("pending", True)
     if not isinstance(number, str) or not NUMBER_RE.match(number):
         return error_response("invalid_number", "number: a ticket number such as A012.", 400)

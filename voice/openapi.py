@@ -36,8 +36,7 @@ def err(description: str) -> dict:
 AUTH = {"401": err("No credentials, or a revoked token."),
         "403": err("Not an admin, or no CSRF header with a session.")}  # fmt: skip
 NO_SEGMENT = {"404": err("No such segment (unknown_segment).")}
-AUDIO_TYPES = ("audio/wav", "audio/x-wav", "audio/mpeg", "audio/ogg", "audio/flac",
-               "application/octet-stream")  # fmt: skip
+AUDIO_TYPES = ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "application/octet-stream")
 
 PATHS = {
     "/api/admin/voice/segments": {"get": {
@@ -91,7 +90,7 @@ PATHS = {
                    "pending is false.",
         "tags": ["admin"], "security": ADMIN,
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {
+            "type": "object", "additionalProperties": False, "properties": {
                 "number": {"type": "string", "pattern": "^[A-Z]{0,3}[0-9]{1,5}$",
                            "default": "A001"},
                 "counter": {"type": "integer", "minimum": 1, "maximum": 999, "default": 1},
@@ -106,7 +105,8 @@ PATHS = {
                         "text": {"type": "string"}, "url": {"type": "string"},
                         "source": {"type": "string", "description":
                                    "recorded, pending, gtts, espeak or rendering"}}}}}}),
-            "400": err("invalid_number, invalid_counter, invalid_pending, invalid_json."),
+            "400": err("invalid_number, invalid_counter, invalid_pending, unknown_field, "
+                       "invalid_json."),
             "409": err("No voice engine is configured (voice_off)."),
             "413": err("Body too large."), "415": err("Not application/json."), **AUTH},
     }},

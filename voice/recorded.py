@@ -71,7 +71,10 @@ class RecordedVoice:
         rows = {}
         for which, table in TABLES.items():
             cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM {table}")  # noqa: S608 - fixed names
-            rows[which] = {r[0]: Recording(*r) for r in cur.fetchall()}
+            # A row whose file is gone (a database restored without its recordings) is
+            # not played: the segment falls back to the engines instead of going silent.
+            found = (Recording(*r) for r in cur.fetchall())
+            rows[which] = {r.key: r for r in found if (self.dir / r.file).is_file()}
         with self._lock:
             self._rows = rows
 
