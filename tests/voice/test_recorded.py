@@ -6,6 +6,7 @@ import array
 import io
 import math
 import subprocess
+import time
 import wave
 
 import pytest
@@ -354,3 +355,36 @@ def test_a_row_whose_file_is_gone_falls_back_to_the_engines(client, admin, onest
     voice.recorded = RecordedVoice(onestop.store, voice.recorded.dir)
     url = voice.call("A012", 2)["audio"][0]
     assert url.startswith("/voice/audio/")
+
+
+def test_server_playback_plays_the_recording_in_its_place(tmp_path, clock):
+    """The server's own speaker (server_playback) plays the same files as the lobby."""
+    from tests.helpers import CounterDesk, Kiosk
+    from tests.voice.test_support import voice_app
+
+    log = tmp_path / "played.txt"
+    player = tmp_path / "fake-aplay"
+    player.write_text(f'#!/bin/sh\necho "$1" >> {log}\n')
+    player.chmod(0o755)
+    app = voice_app(tmp_path, clock, engines=["espeak"], server_playback=True, player=str(player))
+    onestop = app.extensions["onestop"]
+    voice = onestop.devices.voice
+    voice.warm()
+    onestop.users.add("a", "admin", "secret123")
+    admin = {"Authorization": f"Bearer {onestop.users.new_token('a')}"}
+    client = app.test_client()
+    rec = record(client, admin, LEAD, tone_wav())
+    desk = CounterDesk(client, admin)
+    Kiosk(client).take_ticket("hotich")
+    desk.next(1)
+    onestop.queue.drain()
+    for _ in range(200):
+        if log.exists() and len(log.read_text().split()) >= 1 + len(voice.call("A001", 1)["audio"]):
+            break
+        time.sleep(0.05)
+    voice.player.drain()
+    played = [p.rsplit("/", 1)[1] for p in log.read_text().split()]
+    assert played == ["chime.wav"] + [u.rsplit("/", 1)[1] for u in voice.call("A001", 1)["audio"]]
+    assert played[1] == rec["recorded"]["file"]
+    onestop.queue.drain()
+    onestop.store.close()
