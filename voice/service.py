@@ -6,6 +6,8 @@ memory, returns the URLs of the segments already cached and queues the missing o
 rendering on a background thread. Voice also subscribes to `ticket_called` on a thread of
 its own to check that every segment arrived (`voice_gap`) and to play on the server. A segment not yet cached gets the URL of the file the first
 offline engine (espeak-ng) will write; the audio route waits briefly for that render.
+A segment the office recorded (voice/recorded.py) is played from its recording, before any
+engine.
 """
 
 from __future__ import annotations
