@@ -182,3 +182,7 @@ def test_a_voice_recording_passes_nginx_other_big_bodies_do_not(stack):
     r = requests.post(stack.url + "/api/tickets", data=take, timeout=30,
                       headers={"Content-Type": "application/json"})  # fmt: skip
     assert r.status_code == 413
+    # Over nginx's own bound: refused before the app, with the app's JSON error.
+    r = requests.put(url, data=b"\0" * (10 * 1024 * 1024), timeout=30,
+                     headers={**h, "Content-Type": "audio/wav"})  # fmt: skip
+    assert r.status_code == 400 and r.json()["error"]["code"] == "too_large"
