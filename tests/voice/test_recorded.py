@@ -388,3 +388,22 @@ def test_server_playback_plays_the_recording_in_its_place(tmp_path, clock):
     assert played[1] == rec["recorded"]["file"]
     onestop.queue.drain()
     onestop.store.close()
+
+
+def test_the_page_is_vietnamese_first_and_alone_may_use_the_microphone(app, auth):
+    from tests.faults.test_access import login
+
+    c = app.test_client()
+    login(c, "admin1")
+    r = c.get("/admin/voice")
+    page = r.get_data(as_text=True)
+    assert (
+        r.status_code == 200
+        and "Giọng đọc của đơn vị" in page
+        and "own voice" in page.split("<h1>")[1]
+    )
+    assert "microphone=(self)" in r.headers["Permissions-Policy"]
+    assert page.index("Ghi âm từng đoạn") < page.index("voice_admin.js")
+    en = c.get("/admin/voice?lang=en").get_data(as_text=True).split("<main", 1)[1]
+    assert "Record each segment" in en and "Ghi âm từng đoạn" not in en
+    assert "microphone=()" in c.get("/").headers["Permissions-Policy"]  # every other page
