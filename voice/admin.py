@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify, render_template, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import events
+from core.errors import NotFound
 from server.kernel import body, clerk_name, error_response, ext, page_require, require
 
 from .levels import MAX_BYTES, BadRecording
@@ -48,8 +49,6 @@ def segments_by_key() -> dict[str, Segment]:
 def segment_of(key: str) -> Segment:
     seg = segments_by_key().get(key) if KEY_RE.match(key) else None
     if seg is None:
-        from core.errors import NotFound
-
         raise NotFound("No such voice segment.", "unknown_segment")
     return seg
 
