@@ -186,3 +186,13 @@ def test_a_voice_recording_passes_nginx_other_big_bodies_do_not(stack):
     r = requests.put(url, data=b"\0" * (10 * 1024 * 1024), timeout=30,
                      headers={**h, "Content-Type": "audio/wav"})  # fmt: skip
     assert r.status_code == 400 and r.json()["error"]["code"] == "too_large"
+
+
+def test_a_body_over_nginx_buffers_reaches_the_app(stack):
+    """A body nginx spools to a temp file (here 200 KiB, under the app's 256 KiB) is the app's to
+    judge: its JSON error, not nginx's 500 because the worker could not write its temp dir."""
+    r = requests.post(stack.url + "/api/tickets", data=b"{" + b" " * 200_000 + b"}", timeout=30,
+                      headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code in (400, 401, 403), r.text[:200]
+    assert "error" in r.json()
+    assert "Permission denied" not in (stack.dir / "logs" / "error.log").read_text()
