@@ -75,6 +75,7 @@ class LiveConfig:
         versions.day_of = lambda ts: day_of_site(ext.settings)(ts)
         self._callbacks: list[Callable[[Settings], Any]] = []
         self.started = ext.settings  # what the start-up-only sections were read from
+        self.applied = self.version  # the version this process runs
 
     @property
     def version(self) -> int:
@@ -126,21 +127,42 @@ class LiveConfig:
                 write_office(conn, new.office)
                 n = self.versions.save(new.data, author, reason, expected, conn)
                 _log_saved(conn, now, day, queue, n, author, reason)
-            self._swap(new)
-            queue.bus.publish([(events.CONFIG_CHANGED, events.ConfigChanged(n))])
+            self._swap(new, n)
+        self._tell(new)
+        return n
+
+    def follow_outside(self) -> bool:
+        """Take up a version another process saved (`flask config import`); True if any."""
+        current = self.versions.current()
+        if current is None or current["n"] == self.applied:
+            return False
+        try:
+            new = Settings(current["config"], f"<config version {current['n']}>")
+        except ConfigError as e:
+            log.error("config version %s cannot be applied: %s", current["n"], e)
+            self.applied = current["n"]
+            return False
+        with self.ext.queue.bus.changing():
+            self._swap(new, current["n"])
+        self._tell(new)
+        return True
+
+    def _tell(self, new: Settings) -> None:
         for callback in self._callbacks:
             try:
                 callback(new)
             except Exception:  # a room that cannot follow must not undo the change
                 log.exception("config change: %r failed", callback)
-        return n
 
-    def _swap(self, new: Settings) -> None:
+    def _swap(self, new: Settings, n: int) -> None:
+        """Every holder of the office at once (under the write lock), then the screens told."""
         e = self.ext
         e.settings = new
         e.queue.office = new.office
         e.queue.line.office = new.office
         e.queue.line.recent_calls = new["display"]["recent_calls"]
+        self.applied = n
+        e.queue.bus.publish([(events.CONFIG_CHANGED, events.ConfigChanged(n))])
 
 
 def check_numbers(conn: sqlite3.Connection, day: str, old: Settings, new: Settings) -> None:

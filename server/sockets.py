@@ -137,6 +137,7 @@ def _lobby(app: Flask, ext, fanout: Fanout, presence: Presence) -> None:
                     _presence_changed(presence)
                 # Another process (the nightly `flask day close`) may have changed the queue.
                 queue.publish_outside_changes()
+                ext.config.follow_outside()  # a version `flask config import` saved
             except Exception:  # keep watching; the next round may succeed
                 log.exception("presence watcher failed")
 
