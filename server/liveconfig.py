@@ -76,6 +76,7 @@ class LiveConfig:
         self._callbacks: list[Callable[[Settings], Any]] = []
         self.started = ext.settings  # what the start-up-only sections were read from
         self.applied = self.version  # the version this process runs
+        self._offices: dict = {}  # version -> its Office, for past days' reports
 
     @property
     def version(self) -> int:
@@ -88,6 +89,21 @@ class LiveConfig:
         return (
             copy.deepcopy(current["config"]) if current else copy.deepcopy(self.ext.settings.data)
         )
+
+    def office_for(self, day: str):
+        """The Office in force at the end of office `day` (today and later: the current one)."""
+        e = self.ext
+        today = self.versions.day_of(e.clock())
+        version = None if day >= today else self.versions.for_day(day)
+        if version is None or version["n"] == self.applied:
+            return e.settings.office
+        if version["n"] not in self._offices:
+            try:
+                office = Settings(version["config"], f"<config version {version['n']}>").office
+            except ConfigError:  # an old version this model no longer reads: today's names
+                office = e.settings.office
+            self._offices[version["n"]] = office
+        return self._offices[version["n"]]
 
     def restart_needed(self) -> list[str]:
         """Sections changed since start-up that only a restart applies."""

@@ -308,3 +308,30 @@ def test_voice_warms_the_segments_of_a_new_procedure_live(tmp_path, clock):
     assert voice.best(Segment("vi", "giê"))
     assert voice.health()["segments"]["needed"] == needed + 1  # G is callable now
     e.store.close()
+
+
+def test_a_past_days_report_keeps_that_days_names_and_targets(client, auth, onestop, kiosk,
+                                                              clock, runner):  # fmt: skip
+    kiosk.take_ticket("hotich")
+    onestop.config.patch(lambda c: c["office"].update(hotline="1022"), "admin1")  # same names
+    clock.set("2026-12-01 09:00")  # the next office day
+    old_name = onestop.settings.office.service("hotich").name
+
+    def rename(c):
+        c["services"][0].update(name="Hộ tịch – Chứng thực", target_wait_min=30)
+
+    onestop.config.patch(rename, "admin1", "tỉnh đổi tên")
+    kiosk.take_ticket("hotich")
+
+    def report(day):
+        r = client.get(f"/api/reports/daily?date={day}", headers=auth["supervisor"])
+        assert r.status_code == 200, r.get_json()
+        body = r.get_json()
+        return next(m for m in body["services"] if m["key"] == "hotich"), body["targets"]
+
+    for _ in ("live", "stored"):
+        yesterday, targets = report("2026-11-30")
+        assert yesterday["name"] == old_name and targets["hotich"] == 15 * 60
+        today, targets = report("2026-12-01")
+        assert today["name"] == "Hộ tịch – Chứng thực" and targets["hotich"] == 30 * 60
+        assert runner.invoke(args=["summarize", "--date", "2026-11-30"]).exit_code == 0
