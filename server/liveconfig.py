@@ -22,7 +22,7 @@ from core.config_store import ConfigStore, StaleVersion
 from core.store import write_office
 from core.timeutil import office_day
 
-from .settings import ConfigError, Settings
+from .settings import ConfigError, Settings, live
 
 log = logging.getLogger("onestop")
 
@@ -128,8 +128,6 @@ class LiveConfig:
 
     def apply(self, data: Any, author: str, reason: str = "", expected: int | None = None) -> int:
         """Check, store and swap in `data`; the new version. ConfigError, StaleVersion."""
-        if not isinstance(data, dict):
-            raise ConfigError("config", "(config)", "expected a table of sections")
         new = Settings(data, "config")
         e, queue = self.ext, self.ext.queue
         with queue.bus.changing():
@@ -182,24 +180,10 @@ class LiveConfig:
 
 
 def check_numbers(conn: sqlite3.Connection, day: str, old: Settings, new: Settings) -> None:
-    """A procedure's next numbers today must not repeat a number already issued today."""
+    """The live numbering rule (server/settings/live.py) on today's tickets."""
     issued = {r[0] for r in conn.execute("SELECT number FROM tickets WHERE day = ?", (day,))}
-    if not issued:
-        return
     last = dict(conn.execute("SELECT service, last FROM sequences WHERE day = ?", (day,)))
-    for i, svc in enumerate(new.office.services):
-        before = old.office.service(svc.code)
-        same = before is not None and (before.prefix, before.range_start, before.digits) == (
-            svc.prefix, svc.range_start, svc.digits)  # fmt: skip
-        if same:
-            continue
-        start = last.get(svc.code, 0) + 1
-        clash = next((n for n in range(start, svc.capacity + 1) if svc.label(n) in issued), None)
-        if clash is not None:
-            field = "prefix" if before is None or before.prefix != svc.prefix else "range_start"
-            raise ConfigError("config", f"services[{i}].{field}",
-                              f"number {svc.label(clash)} was already issued today; change the "
-                              "numbering from the next office day")  # fmt: skip
+    live.check_numbers(issued, last, old.office, new.office)
 
 
 def _log_saved(conn, now: float, day: str, queue, n: int, author: str, reason: str) -> None:
