@@ -196,6 +196,12 @@ def _log_saved(conn, now: float, day: str, queue, n: int, author: str, reason: s
     )  # fmt: skip
 
 
+def current(app, site: Settings) -> Settings:
+    """The settings in force: the container's once built (they follow changes), else `site`."""
+    e = app.extensions.get("onestop")
+    return e.settings if e is not None else site
+
+
 def day_of_site(site: Settings) -> Callable[[float], str]:
     """The office day of an instant, by `site`'s office."""
     return lambda ts: office_day(ts, site.office.tz, site.office.day_starts_at)

@@ -335,3 +335,32 @@ def test_a_past_days_report_keeps_that_days_names_and_targets(client, auth, ones
         today, targets = report("2026-12-01")
         assert today["name"] == "Hộ tịch – Chứng thực" and targets["hotich"] == 30 * 60
         assert runner.invoke(args=["summarize", "--date", "2026-11-30"]).exit_code == 0
+
+
+def test_a_cookie_session_needs_the_csrf_header_to_change_the_office(app, auth, onestop):
+    from tests.faults.test_access import login
+
+    c = app.test_client()
+    token = login(c, "admin1")
+    version, config = get_config(c, {"admin": {}})
+    config["office"]["name"] = "UBND xã Qua Phiên"
+    before = stored(onestop)
+    for headers in ({}, {"X-CSRF-Token": "wrong"}):
+        r = c.put("/api/admin/config", json={"config": config},
+                  headers={"If-Match": str(version), **headers})  # fmt: skip
+        assert r.status_code == 403 and r.get_json()["error"]["code"] == "csrf_failed"
+        r = c.post("/api/admin/config/versions/1/restore", headers={"If-Match": str(version)})
+        assert r.status_code == 403
+    assert stored(onestop) == before
+    r = c.put("/api/admin/config", json={"config": config, "reason": "đổi tên"},
+              headers={"If-Match": str(version), "X-CSRF-Token": token})  # fmt: skip
+    assert r.status_code == 200 and onestop.settings["office"]["name"] == "UBND xã Qua Phiên"
+    assert onestop.config.versions.current()["author"] == "admin1"
+
+
+def test_the_public_url_and_recent_calls_follow_a_change(onestop, kiosk):
+    onestop.config.patch(lambda c: (c["office"].update(public_url="http://ubnd.example/"),
+                                    c["display"].update(recent_calls=3)), "admin1")  # fmt: skip
+    ticket = onestop.queue.issue("hotich")[0]
+    assert ticket.url == f"http://ubnd.example/t/{ticket.id}"
+    assert onestop.queue.line.recent_calls == 3
