@@ -364,3 +364,25 @@ def test_the_public_url_and_recent_calls_follow_a_change(onestop, kiosk):
     ticket = onestop.queue.issue("hotich")[0]
     assert ticket.url == f"http://ubnd.example/t/{ticket.id}"
     assert onestop.queue.line.recent_calls == 3
+
+
+def test_the_screens_json_follows_a_change(client, auth, onestop):
+    def change(c):
+        c["services"].append(NEW)
+        c["counters"][1]["services"].append("moi")
+        c["counters"][2]["closed"] = True
+        c["notices"] = [{"title": "Thông báo mới"}]
+
+    onestop.config.patch(change, "admin1")
+    kiosk = client.get("/kiosk/data.json").get_json()
+    moi = next(s for s in kiosk["services"] if s["code"] == "moi")
+    assert moi["name"] == NEW["name"] and moi["hours_vi"]
+    lobby = client.get("/display/config.json").get_json()
+    assert "moi" in [s["code"] for s in lobby["services"]]
+    assert [c["number"] for c in lobby["counters"]] == [1, 2, 4]
+    assert lobby["notices"] == [{"title": "Thông báo mới", "title_en": "", "text": "",
+                                 "text_en": ""}]  # fmt: skip
+    console = client.get("/counter/api/office", headers=auth["clerk"]).get_json()
+    assert "moi" in next(c for c in console["counters"] if c["number"] == 2)["services"]
+    assert client.get("/counter/api/office").status_code == 401
+    assert client.get("/kiosk/data.json?kiosk=bad%20id").status_code == 400
