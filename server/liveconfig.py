@@ -46,8 +46,9 @@ def boot(site: Settings, versions: ConfigStore) -> Settings:
     with versions.store.write() as conn:
         current = versions.current(conn)
         if current is None or versions.meta(SEED_META, conn) != sha:
-            reason = "seeded from the config file" if current is None else "config file changed"
-            versions.save(site.data, SEED_AUTHOR, reason, conn=conn)
+            if current is None or fingerprint(current["config"]) != sha:  # not just exported
+                reason = "seeded from the config file" if current is None else "config file changed"
+                versions.save(site.data, SEED_AUTHOR, reason, conn=conn)
             versions.set_meta(conn, SEED_META, sha)
             return site
     try:

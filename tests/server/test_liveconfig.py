@@ -386,3 +386,26 @@ def test_the_screens_json_follows_a_change(client, auth, onestop):
     assert "moi" in next(c for c in console["counters"] if c["number"] == 2)["services"]
     assert client.get("/counter/api/office").status_code == 401
     assert client.get("/kiosk/data.json?kiosk=bad%20id").status_code == 400
+
+
+def test_the_file_exported_over_site_toml_makes_no_new_version(tmp_path, clock):
+    cfg = tmp_path / "site.toml"
+    cfg.write_text(toml_text(site_config()), "utf-8")
+    conf = {"DATA_DIR": tmp_path / "d", "CONFIG": str(cfg), "CLOCK": clock, "TESTING": True}
+    app = create_app(dict(conf))
+    app.extensions["onestop"].config.patch(lambda c: c["office"].update(hotline="1022"), "a")
+    assert app.test_cli_runner().invoke(args=["config", "export", str(cfg)]).exit_code == 0
+    app.extensions["onestop"].store.close()
+    e = create_app(dict(conf)).extensions["onestop"]
+    assert e.config.version == 2 and e.settings["office"]["hotline"] == "1022"
+    e.store.close()
+    cfg.write_text(cfg.read_text("utf-8").replace('"1022"', '"1080"'), "utf-8")
+    e = create_app(dict(conf)).extensions["onestop"]
+    assert e.config.version == 3 and e.settings["office"]["hotline"] == "1080"
+    e.store.close()
+
+
+def toml_text(data: dict) -> str:
+    from server.settings.toml_out import dumps
+
+    return dumps(data)
