@@ -181,10 +181,17 @@ class LiveConfig:
 
 
 def check_numbers(conn: sqlite3.Connection, day: str, old: Settings, new: Settings) -> None:
-    """The live numbering rule (server/settings/live.py) on today's tickets."""
+    """The live rules (server/settings/live.py) on today's tickets and lines."""
     issued = {r[0] for r in conn.execute("SELECT number FROM tickets WHERE day = ?", (day,))}
     last = dict(conn.execute("SELECT service, last FROM sequences WHERE day = ?", (day,)))
     live.check_numbers(issued, last, old.office, new.office)
+    waiting: dict[str, int] = {}
+    for service, n in conn.execute("SELECT service, n FROM waiting_counts WHERE n > 0"):
+        waiting[service] = waiting.get(service, 0) + n
+    held = dict(conn.execute(
+        "SELECT c.number, t.number FROM counters c JOIN tickets t ON t.id = c.ticket_id"
+        " WHERE c.active = 1"))  # fmt: skip
+    live.check_retired(waiting, held, new.office, new.counters)
 
 
 def _log_saved(conn, now: float, day: str, queue, n: int, author: str, reason: str) -> None:

@@ -207,7 +207,18 @@ def test_removing_a_procedure_or_closing_a_counter_retires_it(client, auth, ones
     for c in config["counters"]:
         c["services"] = [s for s in c["services"] if s != "khac"]
     config["counters"][3]["closed"] = True
-    assert put(client, auth, config, version).status_code == 200, "ok"
+    before = stored(onestop)
+    # Nobody is stranded: not while a citizen waits for it, nor while counter 4 holds one.
+    r = put(client, auth, config, version)
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "services"
+    desk = {**auth["supervisor"]}
+    assert client.post("/api/counters/4/next", headers=desk).status_code == 200
+    r = put(client, auth, config, version)
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "counters[3].closed"
+    assert "F001" in r.get_json()["error"]["reason"]
+    assert stored(onestop)[:3] == before[:3]
+    assert client.post("/api/counters/4/finish", headers=desk).status_code == 200
+    assert put(client, auth, config, version).status_code == 200
     conn = onestop.store.reader()
     assert conn.execute("SELECT active FROM services WHERE code = 'khac'").fetchone()[0] == 0
     assert conn.execute("SELECT active FROM counters WHERE number = 4").fetchone()[0] == 0
