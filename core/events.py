@@ -154,6 +154,12 @@ class VoiceRecording:
     peak_db: float | None = None
 
 
+@dataclass(frozen=True)
+class ConfigSaved:
+    version: int = 0
+    reason: str = ""
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -203,6 +209,13 @@ class Logged(Shape):
         return self.to_json().get(key, default)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigChanged(Shape):
+    """A new configuration version is in force: screens re-read what they show."""
+
+    version: int
+
+
 # Ticket transitions, in the order a ticket lives them.
 ISSUED = _register("issued", Issued, INTERNAL, True, hub=True)
 CALLED = _register("called", NoData, INTERNAL, True, hub=True)
@@ -239,6 +252,9 @@ PRESENCE = _register("presence", dict, STAFF, False)
 VOICE_UPLOADED = _register("voice_uploaded", VoiceRecording, STAFF, True, hub=True)
 VOICE_SAVED = _register("voice_saved", VoiceRecording, STAFF, True, hub=True)
 VOICE_DELETED = _register("voice_deleted", VoiceRecording, STAFF, True, hub=True)
+# The office's configuration: each version logged (who: `clerk`), then every screen told.
+CONFIG_SAVED = _register("config_saved", ConfigSaved, STAFF, True, hub=True)
+CONFIG_CHANGED = _register("config_changed", ConfigChanged, PUBLIC, False)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)

@@ -17,6 +17,9 @@ from core import states
 from core.schema import components
 from voice.openapi import PATHS as VOICE_PATHS
 
+from .openapi_admin import PATHS as ADMIN_PATHS
+from .openapi_admin import served_config
+
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 NULL_STR = {"type": ["string", "null"]}
@@ -135,7 +138,7 @@ SPEC: dict = {
         "license": {"name": "MIT"},
     },
     "servers": [{"url": "/"}],
-    "tags": [{"name": n} for n in ("public", "tickets", "counters", "reports")],
+    "tags": [{"name": n} for n in ("public", "tickets", "counters", "reports", "admin")],
     "paths": {
         "/api/health": {"get": {
             "summary": "Health of the database, printer and voice.", "tags": ["public"],
@@ -395,6 +398,7 @@ SPEC: dict = {
 
 # The features' own paths, described beside their routes.
 SPEC["paths"].update(VOICE_PATHS)
+SPEC["paths"].update(ADMIN_PATHS)  # the admin's configuration API (server/openapi_admin.py)
 
 # Operations described here that a blueprint may not serve (none now: all have landed).
 PLANNED: set[tuple[str, str]] = set()
@@ -410,7 +414,7 @@ def routed(app) -> set[tuple[str, str]]:
     return out
 
 
-def spec_for(office, app=None) -> dict:
+def spec_for(office, app=None, config: dict | None = None, version: int | None = None) -> dict:
     """The spec with this office's procedure codes and counter numbers as enums.
 
     With `app`, operations it does not serve (PLANNED ones whose blueprint has not landed)
@@ -429,10 +433,13 @@ def spec_for(office, app=None) -> dict:
     comp["schemas"]["ServiceCode"]["enum"] = [s.code for s in office.services]
     comp["parameters"]["CounterNumber"]["schema"]["enum"] = [c.number for c in office.counters]
     spec["info"]["x-office"] = office.name
+    if config is not None:
+        served_config(spec, config, version)
     return spec
 
 
 @bp.get("/openapi.json")
 def openapi_json():
     app = current_app._get_current_object()
-    return jsonify(spec_for(app.extensions["onestop"].settings.office, app))
+    e = app.extensions["onestop"]
+    return jsonify(spec_for(e.settings.office, app, e.config.data(), e.config.version))

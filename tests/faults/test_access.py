@@ -84,6 +84,16 @@ MATRIX = [
     ("GET",  "/api/admin/voice/segments/{key}/audio", None,                   R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/voice/segments/{key}/save", None,                    R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/voice/preview",             {"number": "A012", "counter": 2}, R401, R403, R403, OK, False),
+    # What the kiosk, lobby display and console re-read after a configuration change.
+    ("GET",  "/kiosk/data.json",                     None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/display/config.json",                 None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/counter/api/office",                  None,                    R401,  OK,    OK,    OK,    False),
+    # The office's configuration (admin only; a change needs If-Match: 428 here, nothing changes).
+    ("GET",  "/api/admin/config",                    None,                    R401,  R403,  R403,  OK,    False),
+    ("PUT",  "/api/admin/config",                    {"config": {}},          R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/config/versions",           None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/config/versions/{number}",  None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/config/versions/{number}/restore", None,             R401,  R403,  R403,  OK,    False),
 ]
 # The other callers: anonymous from the hall's Wi-Fi (not the server machine, whose own
 # browser is the demo's kiosk) and each kind of enrolled device (Bearer token; tablet at
