@@ -264,6 +264,35 @@ def m006_config_versions(db: Database) -> None:
 
 
 @migrations()
+def m007_dossiers(db: Database) -> None:
+    """Dossiers filed at the counters, and the phone numbers kept with consent (core/dossiers.py).
+
+    A phone number lives only in dossier_contacts, deleted on schedule (`delete_after`, the
+    office day from which it is gone); secure_delete zeroes what a delete or update frees.
+    """
+    db.executescript(
+        """
+        CREATE TABLE dossiers (
+            code TEXT PRIMARY KEY, day TEXT NOT NULL, service TEXT NOT NULL, ticket_id TEXT,
+            counter INTEGER, clerk TEXT, status TEXT NOT NULL, due TEXT NOT NULL,
+            received_at REAL NOT NULL, ready_at REAL, returned_at REAL, return_ticket_id TEXT,
+            updated_at REAL
+        );
+        CREATE INDEX dossiers_day ON dossiers (day, status);
+        CREATE INDEX dossiers_ticket ON dossiers (ticket_id);
+        CREATE INDEX dossiers_return ON dossiers (return_ticket_id)
+            WHERE return_ticket_id IS NOT NULL;
+        CREATE TABLE dossier_contacts (
+            code TEXT PRIMARY KEY REFERENCES dossiers(code), phone TEXT NOT NULL,
+            consent_at REAL NOT NULL, notify_near INTEGER NOT NULL DEFAULT 0,
+            delete_after TEXT NOT NULL
+        );
+        CREATE INDEX dossier_contacts_due ON dossier_contacts (delete_after);
+        """
+    )
+
+
+@migrations()
 def m009_voice_recordings(db: Database) -> None:
     """The office's own recorded voice: one saved and at most one pending file per segment."""
     db.executescript(
@@ -291,6 +320,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    # A deleted phone number (dossier_contacts) must not linger in free space: zero it.
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 

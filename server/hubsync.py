@@ -32,9 +32,11 @@ from .kernel import Onestop, ext
 
 log = logging.getLogger("onestop.hubsync")
 HUB_TYPES = E.names(hub=True, stored=True)
-# What of an event's data may leave: no kiosk id, no free-text message, no display address.
+# What of an event's data may leave: no kiosk id, no free-text message, no display address;
+# of a dossier's events its status, promised date and source, never its code or a number.
 KEEP_DATA = frozenset({"priority", "estimated_wait_s", "ahead", "previous", "to", "rating",
-                       "reprint", "ms", "reason", "printer", "missing", "engines", "name"})  # fmt: skip
+                       "reprint", "ms", "reason", "printer", "missing", "engines", "name",
+                       "status", "from", "due", "source", "ready_at", "field"})  # fmt: skip
 CURSOR, SECRET = "hub_cursor", "hub_secret"
 
 

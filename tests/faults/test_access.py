@@ -94,6 +94,15 @@ MATRIX = [
     ("GET",  "/api/admin/config/versions",           None,                    R401,  R403,  R403,  OK,    False),
     ("GET",  "/api/admin/config/versions/{number}",  None,                    R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/config/versions/{number}/restore", None,             R401,  R403,  R403,  OK,    False),
+    # Dossiers and result return (server/dossiers_api.py).
+    ("POST", "/api/counters/{number}/dossiers",      {"code": "HS-ACCESS-1", "due": "2026-12-31"}, R401, OK, OK, OK, False),
+    ("POST", "/api/counters/{number}/advice-only",   None,                    R401,  OK,    OK,    OK,    False),
+    ("GET",  "/api/dossiers",                        None,                    R401,  OK,    OK,    OK,    False),
+    ("GET",  "/api/dossiers/{code}",                 None,                    R401,  OK,    OK,    OK,    False),
+    ("POST", "/api/dossiers/{code}/status",          {"status": "in_progress"}, R401, OK,   OK,    OK,    False),
+    ("POST", "/api/dossiers/{code}/correct",         {"field": "due", "value": "2026-12-31"}, R401, OK, OK, OK, False),
+    ("GET",  "/api/dossiers/{code}/contact",         None,                    R401,  R403,  OK,    OK,    False),
+    ("POST", "/api/returns",                         {"code": "HS-ACCESS-1"}, OK,    OK,    OK,    OK,    False),
 ]
 # The other callers: anonymous from the hall's Wi-Fi (not the server machine, whose own
 # browser is the demo's kiosk) and each kind of enrolled device (Bearer token; tablet at
@@ -104,6 +113,7 @@ DEVICE_KINDS = ("remote", "kiosk", "display", "tablet")
 DEVICE_MATRIX = {
     # (method, path)                                 remote kiosk  display tablet
     ("POST", "/api/tickets"):                        (R401,  OK,    R403,   R403),
+    ("POST", "/api/returns"):                        (R401,  OK,    R403,   R403),
     # The matrix's ticket waits (no counter yet): not the tablet's to rate.
     ("POST", "/api/tickets/{ticket_id}/feedback"):   (OK,    R403,  R403,   R403),
     ("GET",  "/api/counters/{number}/rating-ticket"): (R401, R403,  R403,   OK),
@@ -194,7 +204,12 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             waiting.append(f"{method} {path}")
             continue
         url = path.format(
-            ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en", key=VOICE_KEY
+            ticket_id=ticket_id,
+            number=1,
+            name="0123456789abcdef.wav",
+            lang="en",
+            key=VOICE_KEY,
+            code="HS-ACCESS-1",
         )
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
@@ -226,7 +241,12 @@ def test_device_matrix(app, onestop, ticket_id, figures):
         if not routed(app, method, path):
             continue
         url = path.format(
-            ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en", key=VOICE_KEY
+            ticket_id=ticket_id,
+            number=1,
+            name="0123456789abcdef.wav",
+            lang="en",
+            key=VOICE_KEY,
+            code="HS-ACCESS-1",
         )
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):
