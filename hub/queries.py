@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from core import stats
 
@@ -53,17 +51,3 @@ def trend(conn, office: str, start: dt.date, end: dt.date) -> list[dict]:
     return [
         {**dict(zip(keys, r[:7], strict=True)), "satisfied_pct": _pct(r[7], r[8])} for r in rows
     ]
-
-
-CSV_KEYS = ("code", "name", *stats.COUNT_KEYS, "no_show_pct", "wait_avg_s", "wait_p50_s",
-            "wait_p90_s", "wait_max_s", "service_avg_s", "within_target_pct", "satisfied_pct")  # fmt: skip
-
-
-def league_csv(rows: list[dict]) -> bytes:
-    """The league table as CSV (UTF-8 with a BOM, so spreadsheets read Vietnamese names)."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(CSV_KEYS)
-    for r in rows:
-        w.writerow(["" if r[k] is None else r[k] for k in CSV_KEYS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
