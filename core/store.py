@@ -246,6 +246,23 @@ def m005_sessions(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_config_versions(db: Database) -> None:
+    """The office's configuration, one row per version (core/config_store.py)."""
+    db.executescript(
+        """
+        CREATE TABLE config_versions (
+            n INTEGER PRIMARY KEY, at REAL NOT NULL, day TEXT NOT NULL, author TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '', config TEXT NOT NULL, diff TEXT NOT NULL
+        );
+        CREATE TRIGGER config_versions_kept_u BEFORE UPDATE ON config_versions
+            BEGIN SELECT RAISE(ABORT, 'config versions are kept as they were'); END;
+        CREATE TRIGGER config_versions_kept_d BEFORE DELETE ON config_versions
+            BEGIN SELECT RAISE(ABORT, 'config versions are kept as they were'); END;
+        """
+    )
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
