@@ -84,8 +84,8 @@ def _checks(health: dict) -> tuple[list[dict], list[dict]]:
 def devices(conn, office: str | None, stale_after_s: float, now: dt.datetime) -> list[dict]:
     """Every office's kiosks, screens, printer, voice and clock, its last contact and staleness."""
     out = []
-    for code, name, contact, health, devs in conn.execute(
-        "SELECT code, name, last_contact, health, devices FROM offices "
+    for code, name, contact, health, devs, cat in conn.execute(
+        "SELECT code, name, last_contact, health, devices, catalogue_version FROM offices "
         "WHERE %s::text IS NULL OR code = %s ORDER BY code",
         (office, office),
     ):
@@ -96,5 +96,6 @@ def devices(conn, office: str | None, stale_after_s: float, now: dt.datetime) ->
             "last_contact": contact.isoformat() if contact else None,
             "stale": age is None or age > stale_after_s,
             "devices": _presence_rows(devs) + checks, "clock_steps": steps,
+            "catalogue_version": cat,
         })  # fmt: skip
     return out

@@ -76,6 +76,9 @@ class Agent:
         self.last_error: str | None = None
         self.failures = 0
         self.catalogue_error: str | None = None
+        # Only the server's own agent: a change made by `flask hub sync` in another process
+        # would not reach the running kiosk, yet would mark the catalogue as applied.
+        self.applies_catalogue = False
         self._key: bytes | None = None
         self.thread: threading.Thread | None = None
 
@@ -191,7 +194,7 @@ class Agent:
             total += n
             if n < self.cfg["batch"]:
                 break
-        if not self.stop.is_set():
+        if self.applies_catalogue and not self.stop.is_set():
             self.pull_catalogue()
         return total
 
@@ -272,6 +275,7 @@ def init_app(app: Flask, ext: Onestop):
         return lambda: {"status": "not_configured"}
     agent = app.extensions["hubsync"] = Agent(ext)
     if _serving():
+        agent.applies_catalogue = True
         agent.thread = threading.Thread(target=agent.run, name="hubsync", daemon=True)
         agent.thread.start()
     return agent.health
