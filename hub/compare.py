@@ -71,7 +71,7 @@ def _checks(health: dict) -> tuple[list[dict], list[dict]]:
     for name, check in (health or {}).items():
         if not isinstance(check, dict) or name == "displays":  # displays: one row per screen
             continue
-        row = {"kind": name, "name": check.get("type") or name, "status": check.get("status"),
+        row = {"kind": name, "name": check.get("type") or "", "status": check.get("status"),
                "last_seen": None}  # fmt: skip
         if name == "printer" and check.get("paper"):
             row["paper"] = check["paper"]

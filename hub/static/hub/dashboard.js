@@ -88,14 +88,15 @@
   }
 
   // A plain link cannot carry the Bearer token: fetch the file, hand it over as a blob.
-  async function downloadCsv() {
+  async function download(kind) {
     const q = period();
-    q.set("format", "csv");
+    q.set("format", kind);
+    q.set("lang", lang);
     const r = await fetch("/api/offices?" + q, { headers: { Authorization: "Bearer " + token } });
     if (!r.ok) return;
     const a = document.createElement("a");
     a.href = URL.createObjectURL(await r.blob());
-    a.download = `don-vi-${q.get("from")}-${q.get("to")}.csv`;
+    a.download = `don-vi-${q.get("from")}-${q.get("to")}.${kind}`;
     a.click();
     URL.revokeObjectURL(a.href);
   }
@@ -140,7 +141,8 @@
     showBoard();
   });
   $("#period").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  $("#csv").addEventListener("click", downloadCsv);
+  $("#csv").addEventListener("click", () => download("csv"));
+  $("#xlsx").addEventListener("click", () => download("xlsx"));
   $("#today").addEventListener("click", () => { const f = $("#period"); f.elements.from.value = f.elements.to.value = today(); load(); });
   document.querySelectorAll("#league th").forEach((th) => th.addEventListener("click", () => {
     sort = { key: th.dataset.key, dir: sort.key === th.dataset.key ? -sort.dir : (th.dataset.type === "text" ? 1 : -1) };
