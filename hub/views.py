@@ -40,14 +40,20 @@ def stale_after_s() -> float:
 
 
 def fmt() -> str:
+    """The ?format= of a table route (and its ?lang=, checked here too)."""
     value = request.args.get("format", "json")
     if value not in ("json", "csv", "xlsx"):
         raise HubError("bad_format", "format is json, csv or xlsx.", 400)
+    lang()
     return value
 
 
 def lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "vi"
+    """The language of a download's headers: vi unless ?lang=en."""
+    value = request.args.get("lang", "vi")
+    if value not in ("vi", "en"):
+        raise HubError("bad_lang", "lang is vi or en.", 400)
+    return value
 
 
 def download(kind: str, stem: str, columns, rows: list[dict], title: str) -> Response:
