@@ -76,9 +76,9 @@ class Agent:
         self.last_error: str | None = None
         self.failures = 0
         self.catalogue_error: str | None = None
-        # Only the server's own agent: a change made by `flask hub sync` in another process
-        # would not reach the running kiosk, yet would mark the catalogue as applied.
-        self.applies_catalogue = False
+        # The server's own agent also takes up config versions another process saved
+        # (`flask hub sync` applying the catalogue), even with no screen connected.
+        self.in_server = False
         self._key: bytes | None = None
         self.thread: threading.Thread | None = None
 
@@ -194,7 +194,7 @@ class Agent:
             total += n
             if n < self.cfg["batch"]:
                 break
-        if self.applies_catalogue and not self.stop.is_set():
+        if not self.stop.is_set():
             self.pull_catalogue()
         return total
 
@@ -203,6 +203,8 @@ class Agent:
         # Recorded, never raised: the events went, and the hall keeps the names it has
         # until a catalogue that fits arrives.
         try:
+            if self.in_server:
+                self.ext.config.follow_outside()
             return catalogue.pull(self)
         except Exception as exc:
             self.catalogue_error = str(exc)[:200]
@@ -275,7 +277,7 @@ def init_app(app: Flask, ext: Onestop):
         return lambda: {"status": "not_configured"}
     agent = app.extensions["hubsync"] = Agent(ext)
     if _serving():
-        agent.applies_catalogue = True
+        agent.in_server = True
         agent.thread = threading.Thread(target=agent.run, name="hubsync", daemon=True)
         agent.thread.start()
     return agent.health

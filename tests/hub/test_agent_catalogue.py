@@ -117,7 +117,8 @@ def test_a_catalogue_that_does_not_fit_changes_nothing(client, agent, hub, onest
     assert names(client)["hotich"][0] == "Hộ tịch (tỉnh)"
 
 
-def test_flask_hub_sync_leaves_the_catalogue_to_the_running_server(runner, agent, hub):
+def test_flask_hub_sync_applies_it_too(runner, agent, hub, onestop, client):
     out = runner.invoke(args=["hub", "sync"])
     assert out.exit_code == 0, out.output
-    assert hub["seen"] == []
+    assert hub["seen"] == [None] and onestop.config.versions.current()["author"] == "hub"
+    assert names(client)["hotich"][0] == "Hộ tịch (tỉnh)"
