@@ -10,7 +10,8 @@ from . import rollup
 
 DEFAULT_URL = "postgresql:///onestop_hub"
 
-CATALOGUE = """
+CATALOGUE = (
+    """
     CREATE TABLE catalogue (
         code TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT NOT NULL DEFAULT '',
         target_wait_min INTEGER NOT NULL CHECK (target_wait_min BETWEEN 1 AND 480),
@@ -23,6 +24,8 @@ CATALOGUE = """
     ALTER TABLE offices ADD COLUMN devices JSONB NOT NULL DEFAULT '[]',
         ADD COLUMN catalogue_version INTEGER;
 """
+    + rollup.SERVICES_MIGRATION
+)
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "offices, users, tokens", """

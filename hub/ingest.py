@@ -15,7 +15,7 @@ from core import stats
 from core.timeutil import day_bounds
 
 from . import db
-from .rollup import COUNTS, FIGURES, refresh_months
+from .rollup import COUNTS, FIGURES, refresh_months, refresh_services
 
 HUB_TYPES = frozenset(E.names(hub=True, stored=True))
 ROLLUP_COLUMNS = (*COUNTS, *FIGURES, "wait_max_s", "r1", "r2", "r3", "r4")
@@ -271,4 +271,5 @@ def refresh_days(conn, office: str, days: list[dt.date]) -> None:
             (office, day, Jsonb(report), report["day"]["last_event_id"] or 0,
              *rollup_values(report["office"])),
         )  # fmt: skip
+        refresh_services(conn, office, day, report["services"])
     refresh_months(conn, office, {d.replace(day=1) for d in days})

@@ -23,6 +23,54 @@ MIGRATION = (
     "CREATE INDEX monthly_month ON monthly (month);"
 )
 
+# One procedure of one office day (a procedure across offices reads these, not the reports);
+# filled from the reports already stored when the table is made.
+_SERVICE_COLUMNS = (*COUNTS, *FIGURES, "wait_max_s", *RATINGS)
+SERVICES_MIGRATION = (
+    "CREATE TABLE daily_services (office TEXT NOT NULL REFERENCES offices (code), "
+    "day DATE NOT NULL, service TEXT NOT NULL, "
+    + ", ".join(f"{c} INTEGER NOT NULL" for c in COUNTS)
+    + ", "
+    + ", ".join(f"{c} DOUBLE PRECISION" for c in (*FIGURES, "wait_max_s"))
+    + ", "
+    + ", ".join(f"{c} INTEGER NOT NULL" for c in RATINGS)
+    + ", PRIMARY KEY (service, day, office));\n"
+    f"INSERT INTO daily_services (office, day, service, {', '.join(_SERVICE_COLUMNS)}) "
+    "SELECT d.office, d.day, e ->> 'key', "
+    + ", ".join(f"(e ->> '{c}')::int" for c in COUNTS)
+    + ", "
+    + ", ".join(f"(e ->> '{c}')::float8" for c in (*FIGURES, "wait_max_s"))
+    + ", "
+    + ", ".join(f"(e -> 'ratings' ->> '{r[1]}')::int" for r in RATINGS)
+    + " FROM daily d CROSS JOIN LATERAL jsonb_array_elements(d.report -> 'services') e;\n"
+)
+
+
+def refresh_services(conn, office: str, day, services: list[dict]) -> None:
+    """The day's procedure rows of `office`, replaced by those of its fresh report."""
+    conn.execute("DELETE FROM daily_services WHERE office = %s AND day = %s", (office, day))
+    rows = [(office, day, m["key"], *(m[c] for c in (*COUNTS, *FIGURES, "wait_max_s")),
+             *(m["ratings"][r[1]] for r in RATINGS)) for m in services]  # fmt: skip
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO daily_services (office, day, service, {', '.join(_SERVICE_COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * (3 + len(_SERVICE_COLUMNS)))})",
+                rows,
+            )
+
+
+def procedure_sql(code: str, start: dt.date, end: dt.date, office: str | None) -> tuple[str, list]:
+    """Every office offering `code` (or with tickets of it) and its sums over [start, end]."""
+    sums = ", ".join(f"COALESCE(SUM(p.{c}), 0)" for c in SUMMED) + ", MAX(p.wait_max_s)"
+    sql = (f"SELECT o.code, o.name, o.targets ->> %s, {sums} FROM offices o LEFT JOIN "
+           f"(SELECT office, {_DAILY_PARTS} FROM daily_services "
+           " WHERE service = %s AND day BETWEEN %s AND %s) p ON p.office = o.code "
+           "WHERE (o.targets ? %s OR p.office IS NOT NULL) AND (%s::text IS NULL OR o.code = %s) "
+           "GROUP BY o.code ORDER BY o.code")  # fmt: skip
+    return sql, [code, code, start, end, code, office, office]
+
+
 # One daily row as the summable parts a monthly row holds.
 _DAILY_PARTS = ", ".join(
     [*COUNTS, *RATINGS]
