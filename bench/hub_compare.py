@@ -6,8 +6,8 @@ daily roll-up is filled by COPY with offices x 365 rows, each holding a real Dai
 about the size an office's report has) and its five procedure rows; every office reports 6 kiosks and screens and its
 health. Then p50/p95 of --queries requests each:
 
-1. GET /api/procedures/hotich over the year (sums the per-procedure daily roll-up,
-   `daily_services`, kept at ingest);
+1. GET /api/procedures/hotich over the year (sums the per-procedure roll-ups kept at
+   ingest: whole months from `monthly_services`, loose days from `daily_services`);
 2. the same as XLSX;
 3. GET /api/devices;
 4. the league table over the year as XLSX.
@@ -35,7 +35,7 @@ from bench.hub_scale import FIRST_DAY, enrol, fresh, office_day_events, timed_ge
 from core import stats  # noqa: E402
 from core.timeutil import day_bounds  # noqa: E402
 from hub.localpg import LocalPostgres  # noqa: E402
-from hub.rollup import COUNTS, FIGURES, RATINGS, refresh_months  # noqa: E402
+from hub.rollup import COUNTS, FIGURES, RATINGS, refresh_months, refresh_service_months  # noqa: E402
 
 SERVICES = ("hotich", "chungthuc", "datdai", "ldtbxh", "tuphap")
 LAST_DAY = dt.date(2026, 11, 30)
@@ -88,6 +88,7 @@ def fill(db_url: str, codes: list[str], report: dict) -> int:
                         cp.write_row((code, d, m["key"], *(m[c] for c in (*COUNTS, *FIGURES, "wait_max_s")),
                                       *(m["ratings"][r[1]] for r in RATINGS)))  # fmt: skip
         refresh_months(conn)
+        refresh_service_months(conn)
         conn.execute("ANALYZE daily")
         conn.execute("ANALYZE daily_services")
     return len(text)
@@ -100,8 +101,8 @@ def main() -> None:
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="onestop-hub-compare-"))
     root.chmod(0o755)
-    pg = LocalPostgres(root / "pg").init().start()
     report = template_report()
+    pg = LocalPostgres(root / "pg").init().start()
     year = "from=2025-12-01&to=2026-11-30"
     print(
         f"cores: {os.cpu_count()}; PostgreSQL 15 local cluster; hub: gunicorn 1 worker x 8 threads"

@@ -15,7 +15,7 @@ from core import stats
 from core.timeutil import day_bounds
 
 from . import db
-from .rollup import COUNTS, FIGURES, refresh_months, refresh_services
+from .rollup import COUNTS, FIGURES, refresh_months, refresh_service_months, refresh_services
 
 HUB_TYPES = frozenset(E.names(hub=True, stored=True))
 ROLLUP_COLUMNS = (*COUNTS, *FIGURES, "wait_max_s", "r1", "r2", "r3", "r4")
@@ -273,3 +273,4 @@ def refresh_days(conn, office: str, days: list[dt.date]) -> None:
         )  # fmt: skip
         refresh_services(conn, office, day, report["services"])
     refresh_months(conn, office, {d.replace(day=1) for d in days})
+    refresh_service_months(conn, office, {d.replace(day=1) for d in days})

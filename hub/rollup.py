@@ -43,6 +43,10 @@ SERVICES_MIGRATION = (
     + ", "
     + ", ".join(f"(e -> 'ratings' ->> '{r[1]}')::int" for r in RATINGS)
     + " FROM daily d CROSS JOIN LATERAL jsonb_array_elements(d.report -> 'services') e;\n"
+    "CREATE TABLE monthly_services (office TEXT NOT NULL REFERENCES offices (code), "
+    "month DATE NOT NULL, service TEXT NOT NULL, "
+    + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in SUMMED)
+    + ", wait_max_s DOUBLE PRECISION, PRIMARY KEY (service, month, office));\n"
 )
 
 
@@ -60,15 +64,45 @@ def refresh_services(conn, office: str, day, services: list[dict]) -> None:
             )
 
 
+def refresh_service_months(conn, office: str | None = None, months=None) -> None:
+    """Recompute the monthly procedure rows of `office` (all when None) for `months` (all)."""
+    where, args = ["TRUE"], []
+    if office is not None:
+        where.append("office = %s")
+        args.append(office)
+    if months is not None:
+        where.append("date_trunc('month', day)::date = ANY(%s)")
+        args.append(sorted(months))
+    month_where = " AND ".join(w.replace("date_trunc('month', day)::date", "month") for w in where)
+    conn.execute(f"DELETE FROM monthly_services WHERE {month_where}", args)
+    conn.execute(
+        f"INSERT INTO monthly_services (office, month, service, {', '.join(SUMMED)}, wait_max_s) "
+        f"SELECT office, date_trunc('month', day)::date, service, {_SUMS} FROM "
+        f"(SELECT office, day, service, {_DAILY_PARTS} FROM daily_services "
+        f"WHERE {' AND '.join(where)}) d GROUP BY 1, 2, 3",
+        args,
+    )
+
+
 def procedure_sql(code: str, start: dt.date, end: dt.date, office: str | None) -> tuple[str, list]:
-    """Every office offering `code` (or with tickets of it) and its sums over [start, end]."""
+    """Offices offering `code` (or with tickets of it), summed over [start, end] as the league."""
+    # Whole months from monthly_services, loose days from daily_services.
+    loose, whole = split(start, end)
+    parts, args = [], []
+    for a, b in loose:
+        parts.append(f"SELECT office, {_DAILY_PARTS} FROM daily_services "
+                     "WHERE service = %s AND day BETWEEN %s AND %s")  # fmt: skip
+        args += [code, a, b]
+    if whole:
+        parts.append(f"SELECT office, {', '.join(SUMMED)}, wait_max_s FROM monthly_services "
+                     "WHERE service = %s AND month >= %s AND month < %s")  # fmt: skip
+        args += [code, *whole]
     sums = ", ".join(f"COALESCE(SUM(p.{c}), 0)" for c in SUMMED) + ", MAX(p.wait_max_s)"
     sql = (f"SELECT o.code, o.name, o.targets ->> %s, {sums} FROM offices o LEFT JOIN "
-           f"(SELECT office, {_DAILY_PARTS} FROM daily_services "
-           " WHERE service = %s AND day BETWEEN %s AND %s) p ON p.office = o.code "
+           f"({' UNION ALL '.join(parts)}) p ON p.office = o.code "
            "WHERE (o.targets ? %s OR p.office IS NOT NULL) AND (%s::text IS NULL OR o.code = %s) "
            "GROUP BY o.code ORDER BY o.code")  # fmt: skip
-    return sql, [code, code, start, end, code, office, office]
+    return sql, [code, *args, code, office, office]
 
 
 # One daily row as the summable parts a monthly row holds.
@@ -79,6 +113,11 @@ _DAILY_PARTS = ", ".join(
     + ["wait_max_s"]
 )
 _SUMS = ", ".join(f"SUM({c})" for c in SUMMED) + ", MAX(wait_max_s)"
+SERVICES_MIGRATION += (
+    f"INSERT INTO monthly_services (office, month, service, {', '.join(SUMMED)}, wait_max_s) "
+    f"SELECT office, date_trunc('month', day)::date, service, {_SUMS} FROM "
+    f"(SELECT office, day, service, {_DAILY_PARTS} FROM daily_services) d GROUP BY 1, 2, 3;"
+)
 
 
 def refresh_months(conn, office: str | None = None, months=None) -> None:
