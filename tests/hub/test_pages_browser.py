@@ -124,6 +124,11 @@ def test_the_device_board_shows_offline_devices_silence_and_changes_live(hub, pa
     )
     sync(hub, hub.tokens["XA1"], [], devices=[kiosk("kiosk-cua", True), kiosk("kiosk-2", True)])
     expect(faults).to_have_count(2)
+    page.goto(hub.url + "/offices/XA1")  # the office page lists its own devices
+    expect(page.locator("#office-devices tbody tr")).to_have_count(3)
+    expect(page.locator("#office-devices tbody tr").first).to_contain_text(
+        "Máy lấy sốkiosk-cuaBình thường"
+    )
     page.goto(hub.url + "/devices?lang=en")
     expect(page.locator("#faults tbody tr", has_text="Printer")).to_contain_text(
         "PrinterusbError (out)"

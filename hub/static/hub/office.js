@@ -72,10 +72,21 @@
     if (o) { $("#office-name").textContent = S["hub.office_page"].replace("{name}", o.name); document.title = o.name; }
   }
 
+  // Every kiosk, screen and check of this office as its last sync told it.
+  async function devices() {
+    const r = await fetch("/api/devices", auth);
+    if (!r.ok) return;
+    const o = (await r.json()).offices.find((x) => x.code === code);
+    if (!o) return;
+    const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", { timeZone: "Asia/Ho_Chi_Minh" }) : "–");
+    $("#office-devices tbody").replaceChildren(...o.devices.map((d) => row([S["hub.kind_" + d.kind] || d.kind, d.name,
+      (S["hub.st_" + d.status] || d.status) + (d.paper ? ` (${d.paper})` : ""), when(d.last_seen)])));
+  }
+
   if (!token) { location.href = "/"; return; }
   $("#period").elements.date.value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Ho_Chi_Minh" });
   $("#period").addEventListener("submit", (ev) => { ev.preventDefault(); day(); });
   $("#day-xlsx").addEventListener("click", () => download("xlsx"));
   $("#day-csv").addEventListener("click", () => download("csv"));
-  name(); day(); trend();
+  name(); day(); trend(); devices();
 })();
