@@ -106,7 +106,8 @@ def _office_routes(app: Flask) -> None:
             rows = queries.league(conn, start, end, views.scope())
         if kind != "json":
             return views.download(kind, f"don-vi-{start}-{end}", views.LEAGUE, rows, f"{start}")
-        return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat()})
+        return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat(),
+                        "stale_after_s": views.stale_after_s()})  # fmt: skip
 
     @app.get("/api/offices/<code>/trend")
     @auth.viewer
