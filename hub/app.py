@@ -143,6 +143,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     url = test_config.pop("DATABASE_URL", None) or db.database_url()
     _today()  # a bad ONESTOP_HUB_TIMEZONE stops start-up, not every request
+    views.stale_after_s()  # and so does a bad ONESTOP_HUB_STALE_AFTER_S
     app.config.update(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=32 * 1024 * 1024)
     app.config.update(test_config)
     app.json.ensure_ascii = False

@@ -35,8 +35,12 @@ PROCEDURE = (*LEAGUE[:2], ("target_wait_s", "hub.target_wait", "s"), *METRICS)
 
 
 def stale_after_s() -> float:
+    """Seconds of silence after which an office is flagged (create_app checks it once)."""
     text = os.environ.get("ONESTOP_HUB_STALE_AFTER_S")
-    return float(text) if text else STALE_AFTER_S
+    value = float(text) if text else STALE_AFTER_S
+    if not 0 < value < 10**7:
+        raise ValueError(f"ONESTOP_HUB_STALE_AFTER_S must be seconds above 0, not {text!r}")
+    return value
 
 
 def fmt() -> str:

@@ -214,3 +214,14 @@ def test_the_catalogue_imports_sets_and_answers_with_an_etag(hub_app, hub_url, t
                          env={**__import__("os").environ, "ONESTOP_HUB_DATABASE_URL": hub_url})  # fmt: skip
     assert out.returncode != 0 and "BAD CODE" in out.stderr
     assert client.get("/api/catalogue", headers=prov).get_json()["version"] == 3
+
+
+def test_a_bad_stale_after_stops_start_up(hub_url, monkeypatch):
+    import pytest
+
+    from hub.app import create_app
+
+    for bad in ("abc", "0", "nan"):
+        monkeypatch.setenv("ONESTOP_HUB_STALE_AFTER_S", bad)
+        with pytest.raises(ValueError):
+            create_app({"DATABASE_URL": hub_url})
