@@ -34,8 +34,13 @@ def _checks(health: dict) -> tuple[list[dict], list[dict]]:
             continue
         row = {"kind": name, "name": check.get("type") or "", "status": check.get("status"),
                "last_seen": None}  # fmt: skip
-        if name == "printer" and check.get("paper"):
-            row["paper"] = check["paper"]
+        if name == "printer":
+            # Last seen working: its last ticket printed; the reason code, never the message.
+            if isinstance(check.get("last_printed_at"), str):
+                row["last_seen"] = check["last_printed_at"][:40]
+            for key in ("paper", "last_error"):
+                if isinstance(check.get(key), str):
+                    row[key] = check[key][:40]
         rows.append(row)
         if name == "clock":
             steps = [s for s in check.get("steps") or [] if isinstance(s, dict)]

@@ -145,7 +145,8 @@ def test_the_device_board_shows_presence_printers_clock_steps_and_silence(hub_ap
                 "last_seen": "2026-11-30T09:10:00+07:00"},
                {"kind": "display", "name": "tv-1", "connected": True, "fault": False,
                 "last_seen": "2026-11-30T10:00:00+07:00"}]  # fmt: skip
-    health = {"printer": {"status": "error", "type": "usb", "paper": "out"},
+    health = {"printer": {"status": "error", "type": "usb", "paper": "out", "last_error": "offline",
+                          "message": "a free text", "last_printed_at": "2026-11-30T09:00:00+07:00"},
               "clock": {"status": "degraded", "steps": [{"step_s": -3600, "old_wall": "a", "new_wall": "b"}]}}  # fmt: skip
     assert post(client, t1, {"devices": devices, "health": health, "events": []}).status_code == 200
     with psycopg.connect(hub_url, autocommit=True) as conn:  # XA3 was last heard an hour ago
@@ -162,7 +163,8 @@ def test_the_device_board_shows_presence_printers_clock_steps_and_silence(hub_ap
     assert xa1[("kiosk", "kiosk-1")]["last_seen"] == "2026-11-30T09:10:00+07:00"
     assert xa1[("display", "tv-1")]["status"] == "ok"
     assert xa1[("printer", "usb")] == {"kind": "printer", "name": "usb", "status": "error",
-                                       "last_seen": None, "paper": "out"}  # fmt: skip
+                                       "last_seen": "2026-11-30T09:00:00+07:00", "paper": "out",
+                                       "last_error": "offline"}  # fmt: skip
     assert rows["XA1"]["clock_steps"][0]["step_s"] == -3600
     monkeypatch.setenv("ONESTOP_HUB_STALE_AFTER_S", "7200")
     assert not any(

@@ -21,7 +21,7 @@
     const faults = [];
     for (const o of body.offices) {
       for (const d of o.devices) {
-        if (!FINE.has(d.status)) faults.push(H.row([officeLink(o), kind(d.kind), d.name, status(d.status) + (d.paper ? ` (${d.paper})` : ""), H.when(d.last_seen)]));
+        if (!FINE.has(d.status)) faults.push(H.row([officeLink(o), kind(d.kind), d.name, status(d.status) + (d.paper ? ` (${d.paper})` : "") + (d.last_error ? ` – ${d.last_error}` : ""), H.when(d.last_seen)]));
       }
     }
     $("#faults tbody").replaceChildren(...faults);

@@ -80,7 +80,7 @@
     if (!o) return;
     const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", { timeZone: "Asia/Ho_Chi_Minh" }) : "–");
     $("#office-devices tbody").replaceChildren(...o.devices.map((d) => row([S["hub.kind_" + d.kind] || d.kind, d.name,
-      (S["hub.st_" + d.status] || d.status) + (d.paper ? ` (${d.paper})` : ""), when(d.last_seen)])));
+      (S["hub.st_" + d.status] || d.status) + (d.paper ? ` (${d.paper})` : "") + (d.last_error ? ` – ${d.last_error}` : ""), when(d.last_seen)])));
   }
 
   if (!token) { location.href = "/"; return; }
