@@ -52,6 +52,11 @@ class Dossiers:
                  keep_phone_days: int = 30, max_phone_days: int = 90):  # fmt: skip
         self.queue = queue
         self.store = queue.store
+        self.configure(code_pattern, keep_phone_days, max_phone_days)
+        queue.finish_hooks.append(self._on_finish)
+
+    def configure(self, code_pattern: str, keep_phone_days: int, max_phone_days: int) -> None:
+        """The office's rules for codes and phone numbers (again after a config change)."""
         self.pattern = re.compile(code_pattern)
         self.keep_phone_days = keep_phone_days
         self.max_phone_days = max_phone_days

@@ -144,6 +144,23 @@ class ClockStepped:
 
 
 @dataclass(frozen=True)
+class VoiceRecording:
+    """A segment of the office's recorded voice: which one, and what was recorded."""
+
+    key: str = ""
+    lang: str = ""
+    text: str = ""
+    duration_ms: int | None = None
+    peak_db: float | None = None
+
+
+@dataclass(frozen=True)
+class ConfigSaved:
+    version: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class DossierReceived:
     code: str = ""
     service: str = ""
@@ -237,6 +254,13 @@ class Logged(Shape):
         return self.to_json().get(key, default)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigChanged(Shape):
+    """A new configuration version is in force: screens re-read what they show."""
+
+    version: int
+
+
 # Ticket transitions, in the order a ticket lives them.
 ISSUED = _register("issued", Issued, INTERNAL, True, hub=True)
 CALLED = _register("called", NoData, INTERNAL, True, hub=True)
@@ -277,6 +301,14 @@ SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
 PRESENCE = _register("presence", dict, STAFF, False)
 # Messages to citizens (sms/): a message given up (its payload holds no phone number).
 SMS_FAILED = _register("sms_failed", SmsFailed, STAFF, True, alert=True, hub=True)
+# The office's recorded voice (admin): uploaded (pending), saved (played from now), deleted;
+# audited like every stored event, at the hub too (no personal data, the admin's name).
+VOICE_UPLOADED = _register("voice_uploaded", VoiceRecording, STAFF, True, hub=True)
+VOICE_SAVED = _register("voice_saved", VoiceRecording, STAFF, True, hub=True)
+VOICE_DELETED = _register("voice_deleted", VoiceRecording, STAFF, True, hub=True)
+# The office's configuration: each version logged (who: `clerk`), then every screen told.
+CONFIG_SAVED = _register("config_saved", ConfigSaved, STAFF, True, hub=True)
+CONFIG_CHANGED = _register("config_changed", ConfigChanged, PUBLIC, False)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)

@@ -247,6 +247,23 @@ def m005_sessions(db: Database) -> None:
 
 
 @migrations()
+def m006_config_versions(db: Database) -> None:
+    """The office's configuration, one row per version (core/config_store.py)."""
+    db.executescript(
+        """
+        CREATE TABLE config_versions (
+            n INTEGER PRIMARY KEY, at REAL NOT NULL, day TEXT NOT NULL, author TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '', config TEXT NOT NULL, diff TEXT NOT NULL
+        );
+        CREATE TRIGGER config_versions_kept_u BEFORE UPDATE ON config_versions
+            BEGIN SELECT RAISE(ABORT, 'config versions are kept as they were'); END;
+        CREATE TRIGGER config_versions_kept_d BEFORE DELETE ON config_versions
+            BEGIN SELECT RAISE(ABORT, 'config versions are kept as they were'); END;
+        """
+    )
+
+
+@migrations()
 def m007_dossiers(db: Database) -> None:
     """Dossiers filed at the counters, and the phone numbers kept with consent (core/dossiers.py).
 
@@ -290,6 +307,25 @@ def m008_sms_outbox(db: Database) -> None:
         );
         CREATE INDEX sms_outbox_due ON sms_outbox (state, next_at)
             WHERE state IN ('queued', 'sending');
+        """
+    )
+
+
+@migrations()
+def m009_voice_recordings(db: Database) -> None:
+    """The office's own recorded voice: one saved and at most one pending file per segment."""
+    db.executescript(
+        """
+        CREATE TABLE voice_recordings (
+            key TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, file TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL, peak_db REAL NOT NULL, uploaded_by TEXT,
+            uploaded_at REAL NOT NULL
+        );
+        CREATE TABLE voice_pending (
+            key TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, file TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL, peak_db REAL NOT NULL, uploaded_by TEXT,
+            uploaded_at REAL NOT NULL
+        );
         """
     )
 

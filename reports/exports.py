@@ -239,8 +239,6 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
     ws.title = t("export.summary", lang)
     ws.cell(1, 1, t("reports.day_title", lang, day=report["date"])).font = Font(bold=True, size=14)
     ws.cell(2, 1, safe(office_name))
-    keys = [k for k, _, _ in METRIC_COLUMNS]
-    kinds = [kind for _, _, kind in METRIC_COLUMNS]
     office = flat(report["office"])
     for i, (k, name, kind) in enumerate(METRIC_COLUMNS, 4):
         ws.cell(i, 1, t(name, lang)).font = BOLD
@@ -263,23 +261,8 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
         row += 1
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 16
-    dossiers = dossier_blocks(report)
     for scope, title in SHEETS:
-        sh = wb.create_sheet(t(title, lang))
-        with_dossiers = scope in ("services", "counters")
-        header = [t("export.key", lang), t("export.name", lang), *[t(name, lang) for _, name, _ in METRIC_COLUMNS]]  # fmt: skip
-        header += [t(name, lang) for _, name, _ in DOSSIER_COLUMNS] if with_dossiers else []
-        rows = []
-        for row_scope, key, name, f in report_rows(report, lang):
-            if row_scope != scope:
-                continue
-            row = [key, name, *[f.get(k) for k in keys]]
-            if with_dossiers:
-                d = dossiers.get((scope, key), {})
-                row += [d.get(k) for k, _, _ in DOSSIER_COLUMNS]
-            rows.append(row)
-        dkinds = [kind for _, _, kind in DOSSIER_COLUMNS] if with_dossiers else []
-        _table(sh, header, rows, ["t", "t", *kinds, *dkinds])
+        _scope_sheet(wb.create_sheet(t(title, lang)), report, scope, lang)
     sh = wb.create_sheet(t("export.utilisation", lang))
     rows = [
         [u["counter"], u.get("name", ""), u["busy_s"], u["open_s"], u["utilisation_pct"]]
@@ -301,6 +284,21 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
         ["n", "t", "s", "s", "p"],
     )
     return _save(wb)
+
+
+def _scope_sheet(sh, report: dict, scope: str, lang: str | None) -> None:
+    """One breakdown's sheet: the ticket columns, then (procedures, counters) the dossiers'."""
+    with_dossiers = scope in ("services", "counters")
+    columns = [*METRIC_COLUMNS, *(DOSSIER_COLUMNS if with_dossiers else ())]
+    header = [t("export.key", lang), t("export.name", lang), *[t(name, lang) for _, name, _ in columns]]  # fmt: skip
+    dossiers = dossier_blocks(report)
+    rows = []
+    for row_scope, key, name, f in report_rows(report, lang):
+        if row_scope == scope:
+            d = dossiers.get((scope, key), {})
+            rows.append([key, name, *[f.get(k) for k, _, _ in METRIC_COLUMNS],
+                         *[d.get(k) for k, _, _ in columns[len(METRIC_COLUMNS):]]])  # fmt: skip
+    _table(sh, header, rows, ["t", "t", *[kind for _, _, kind in columns]])
 
 
 def _dossier_summary(d: dict, lang: str | None) -> list[tuple[str, object, str]]:
@@ -328,4 +326,21 @@ def log_xlsx(tickets: list[dict], day: str, lang: str | None = None) -> bytes:
             ]
         )  # fmt: skip
     _table(ws, [t(name, lang) for _, name, _ in LOG_COLUMNS], rows, [kind for _, _, kind in LOG_COLUMNS])  # fmt: skip
+    return _save(wb)
+
+
+def table_csv(columns, rows: list[dict], lang: str | None = None) -> bytes:
+    """Rows (flat dicts) as CSV under the columns' (key, header, kind) translated headers."""
+    header = [csv_header(name, k, kind, lang) for k, name, kind in columns]
+    return _csv_bytes(header, [["" if r.get(k) is None else r[k] for k, _, _ in columns]
+                               for r in rows])  # fmt: skip
+
+
+def table_xlsx(title: str, columns, rows: list[dict], lang: str | None = None) -> bytes:
+    """Rows (flat dicts) as one sheet under the columns' translated headers."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", "-", title)[:31]  # what Excel allows in a sheet name
+    _table(ws, [t(name, lang) for _, name, _ in columns],
+           [[r.get(k) for k, _, _ in columns] for r in rows], [kind for _, _, kind in columns])  # fmt: skip
     return _save(wb)

@@ -17,6 +17,7 @@ import kiosk
 import printer
 import reports
 import sms
+from core.config_store import ConfigStore
 from core.devices import Devices, SignIns
 from core.dossiers import Dossiers
 from core.service import QueueService
@@ -27,6 +28,7 @@ from display import bp as display_bp
 from voice import views as voice_views
 
 from . import (
+    admin_api,
     api,
     auth,
     backup,
@@ -38,6 +40,7 @@ from . import (
     hubsync,
     i18n,
     limits,
+    liveconfig,
     openapi,
     security,
     sockets,
@@ -94,21 +97,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     store = Store(data_dir / "onestop.db")
-    base = site["office"]["public_url"].rstrip("/")
-    queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base}/t/{i}",
+    versions = ConfigStore(store, clock, liveconfig.day_of_site(site))
+    site = liveconfig.boot(site, versions)  # the database's version, or the file's if it changed
+    # Read at each use: a configuration change may move the public URL or the time zone.
+    base = lambda: liveconfig.current(app, site)["office"]["public_url"].rstrip("/")  # noqa: E731
+    queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base()}/t/{i}",
                          recent_calls=site["display"]["recent_calls"])  # fmt: skip
     ext = Onestop(
         settings=site, store=store, queue=queue, users=Users(store), data_dir=data_dir, clock=clock,
         enrolled=Devices(store, clock), sign_ins=SignIns(store, clock),
     )  # fmt: skip
     app.extensions["onestop"] = ext
+    ext.config = liveconfig.LiveConfig(ext, versions)  # changes applied live (config_changed)
+    ext.health["clock"] = lambda: queue.clock_.health(ext.settings.office.tz)  # steps, stale boot
     d = site["dossiers"]
     ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
     # Messages to citizens, after the commit; before the purge, which takes their numbers too.
     sms.init_app(app, ext, gateway=sms_gateway)
+    ext.config.on_change(lambda new: ext.dossiers.configure(*(new["dossiers"][k] for k in (
+        "code_pattern", "keep_phone_days", "max_phone_days"))))  # fmt: skip
     # A night the timer missed (power cut): no number outlives its day.
     app.config["DOSSIERS_PURGED_AT_START"] = ext.dossiers.purge()
-    ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue
     errors.init_app(app)
@@ -128,6 +137,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     reports.init_app(app)
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(admin_api.bp)
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     dossiers_import_api.init_app(app)  # status files from the province's system
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health

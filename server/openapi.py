@@ -16,7 +16,10 @@ from flask import Blueprint, current_app, jsonify
 
 from core import states
 from core.schema import components
+from voice.openapi import PATHS as VOICE_PATHS
 
+from .openapi_admin import PATHS as ADMIN_PATHS
+from .openapi_admin import served_config
 from .openapi_dossiers import PATHS as DOSSIER_PATHS
 from .openapi_dossiers import specialise as specialise_dossiers
 from .openapi_import import PATHS as IMPORT_PATHS
@@ -100,7 +103,7 @@ SPEC: dict = {
         "license": {"name": "MIT"},
     },
     "servers": [{"url": "/"}],
-    "tags": [{"name": n} for n in ("public", "tickets", "counters", "reports")],
+    "tags": [{"name": n} for n in ("public", "tickets", "counters", "reports", "admin")],
     "paths": {
         "/api/health": {"get": {
             "summary": "Health of the database, printer and voice.", "tags": ["public"],
@@ -362,6 +365,9 @@ SPEC: dict = {
     },
 }  # fmt: skip
 
+# The features' own paths, described beside their routes.
+SPEC["paths"].update(VOICE_PATHS)
+SPEC["paths"].update(ADMIN_PATHS)  # the admin's configuration API (server/openapi_admin.py)
 SPEC["paths"].update(DOSSIER_PATHS)  # server/openapi_dossiers.py
 SPEC["paths"].update(IMPORT_PATHS)  # server/openapi_import.py
 SPEC["components"]["schemas"].update(DOSSIER_REPORT_SCHEMAS)
@@ -383,7 +389,7 @@ def routed(app) -> set[tuple[str, str]]:
     return out
 
 
-def spec_for(office, app=None) -> dict:
+def spec_for(office, app=None, config: dict | None = None, version: int | None = None) -> dict:
     """The spec with this office's procedure codes and counter numbers as enums.
 
     With `app`, operations it does not serve (PLANNED ones whose blueprint has not landed)
@@ -402,6 +408,8 @@ def spec_for(office, app=None) -> dict:
     comp["schemas"]["ServiceCode"]["enum"] = [s.code for s in office.services]
     comp["parameters"]["CounterNumber"]["schema"]["enum"] = [c.number for c in office.counters]
     spec["info"]["x-office"] = office.name
+    if config is not None:
+        served_config(spec, config, version)
     if app is not None:
         e = app.extensions["onestop"]
         today = dt.date.fromisoformat(e.queue._day)
@@ -412,4 +420,5 @@ def spec_for(office, app=None) -> dict:
 @bp.get("/openapi.json")
 def openapi_json():
     app = current_app._get_current_object()
-    return jsonify(spec_for(app.extensions["onestop"].settings.office, app))
+    e = app.extensions["onestop"]
+    return jsonify(spec_for(e.settings.office, app, e.config.data(), e.config.version))

@@ -14,13 +14,15 @@ from server.app import create_app
 from server.sockets import socketio
 from tests.faults.tools import dump
 from tests.helpers import ROOT, site_config
+from voice.phrase import Segment
+from voice.recorded import recording_key
 
 OK = "ok"  # allowed: any answer but 401/403 (a 404 or 409 from the domain is fine), never 5xx
 R401, R403 = 401, 403
 LOGIN = "login"  # a page that redirects anonymous visitors to /login
 ROLES = ("anonymous", "clerk", "supervisor", "admin")
 
-# Every route. {ticket_id}, {number}, {name} and {lang} are filled in; a body of None sends none.
+# Every route. {ticket_id}, {number}, {name}, {lang} and {key} are filled in; a body of None sends none.
 # Routes still being built on other branches are marked planned: they are checked once they
 # exist. ADD A ROW HERE FOR EVERY NEW ROUTE (test_every_route_has_a_row fails until you do).
 # fmt: off
@@ -75,6 +77,25 @@ MATRIX = [
     ("POST", "/api/sms/{sms_id}/retry",              None,                    R401,  R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
+    # The office's recorded voice ({key}: the lead-in segment of the demo office).
+    ("GET",  "/voice/recorded/{name}",               None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/admin/voice",                         None,                    LOGIN, R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/voice/segments",            None,                    R401,  R403,  R403,  OK,    False),
+    ("PUT",  "/api/admin/voice/segments/{key}",      None,                    R401,  R403,  R403,  OK,    False),
+    ("DELETE", "/api/admin/voice/segments/{key}",    None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/voice/segments/{key}/audio", None,                   R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/segments/{key}/save", None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/preview",             {"number": "A012", "counter": 2}, R401, R403, R403, OK, False),
+    # What the kiosk, lobby display and console re-read after a configuration change.
+    ("GET",  "/kiosk/data.json",                     None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/display/config.json",                 None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/counter/api/office",                  None,                    R401,  OK,    OK,    OK,    False),
+    # The office's configuration (admin only; a change needs If-Match: 428 here, nothing changes).
+    ("GET",  "/api/admin/config",                    None,                    R401,  R403,  R403,  OK,    False),
+    ("PUT",  "/api/admin/config",                    {"config": {}},          R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/config/versions",           None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/config/versions/{number}",  None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/config/versions/{number}/restore", None,             R401,  R403,  R403,  OK,    False),
     # Dossiers and result return (server/dossiers_api.py).
     ("POST", "/api/counters/{number}/dossiers",      {"code": "HS-ACCESS-1", "due": "2026-12-31"}, R401, OK, OK, OK, False),
     ("POST", "/api/counters/{number}/advice-only",   None,                    R401,  OK,    OK,    OK,    False),
@@ -121,6 +142,7 @@ UNLISTED = {("POST", "/login"), ("POST", "/logout")} | {
     for prefix in ("", "/counter", "/display", "/kiosk", "/reports", "/voice")
 }
 # fmt: on
+VOICE_KEY = recording_key(Segment("vi", "Mời công dân có số thứ tự"))
 
 
 def rule_paths(app) -> set[tuple[str, str]]:
@@ -190,6 +212,7 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             number=1,
             name="0123456789abcdef.wav",
             lang="en",
+            key=VOICE_KEY,
             code="HS-ACCESS-1",
             sms_id=1,
         )
@@ -227,6 +250,7 @@ def test_device_matrix(app, onestop, ticket_id, figures):
             number=1,
             name="0123456789abcdef.wav",
             lang="en",
+            key=VOICE_KEY,
             code="HS-ACCESS-1",
             sms_id=1,
         )
