@@ -54,15 +54,14 @@ class Dossiers:
         self.store = queue.store
         self.configure(code_pattern, keep_phone_days, max_phone_days)
         queue.finish_hooks.append(self._on_finish)
+        # hook(conn, now) -> rows: copies of numbers elsewhere (sms/'s outbox), purged alike.
+        self.purge_hooks: list[Callable[..., int]] = []
 
     def configure(self, code_pattern: str, keep_phone_days: int, max_phone_days: int) -> None:
         """The office's rules for codes and phone numbers (again after a config change)."""
         self.pattern = re.compile(code_pattern)
         self.keep_phone_days = keep_phone_days
         self.max_phone_days = max_phone_days
-        queue.finish_hooks.append(self._on_finish)
-        # hook(conn, now) -> rows: copies of numbers elsewhere (sms/'s outbox), purged alike.
-        self.purge_hooks: list[Callable[..., int]] = []
 
     def _shape(self, row) -> Dossier:
         return shape(row, self.queue.office.tz)

@@ -229,6 +229,8 @@
       select.replaceChildren(...options(counters, (c) => c.number, (c) => c.name));
       if (counters.some((c) => c.number === number)) select.value = String(number);
       $("tr-service").replaceChildren(...options(services, (s) => s.code, (s) => `${s.prefix} · ${s.name}`));
+      const filed = services.filter((s) => s.kind !== "return"); // the dossier panel's list
+      $("d-service").replaceChildren(...options(filed, (s) => s.code, (s) => `${s.prefix} · ${s.name}`));
       root.dataset.configVersion = String((payload && payload.version) || 0);
       refresh();
     } catch (e) {
@@ -433,7 +435,7 @@
 
   window.Console = {
     csrf: csrf,
-    services: services,
+    get services() { return services; }, // replaced after a configuration change
     counter: () => number,
     state: () => state,
     modal: () => dialog.open,

@@ -33,7 +33,7 @@
     bad_phone: "phone",
     consent_required: "consent",
   };
-  const serviceName = Object.fromEntries(C.services.map((s) => [s.code, s.name]));
+  const serviceName = (code) => (C.services.find((s) => s.code === code) || { name: code }).name;
 
   let ticketId = null; // the ticket the form was prepared for
   let recorded = {}; // ticket id -> dossiers recorded from this page (when the state has none)
@@ -113,7 +113,7 @@
   function item(d) {
     const li = el("li", "d-item");
     li.dataset.code = d.code;
-    li.append(el("b", "code", d.code), el("span", "svc", serviceName[d.service] || d.service));
+    li.append(el("b", "code", d.code), el("span", "svc", serviceName(d.service)));
     li.append(el("span", "due", `${I18n.t("counter.dos_due")}: ${d.due}`));
     li.append(el("span", "st st-" + d.status, statusText(d.status)));
     if (d.has_contact) li.append(el("span", "phone", I18n.t("counter.dos_phone_kept")));
@@ -296,7 +296,7 @@
     const facts = el("dl", "ds-facts");
     const rows = [
       ["counter.dos_code", d.code],
-      ["counter.dos_service", serviceName[d.service] || d.service],
+      ["counter.dos_service", serviceName(d.service)],
       ["counter.dos_due", d.due],
       ["counter.dos_received_on", (d.received_at || d.day || "").slice(0, 16).replace("T", " ")],
     ];
