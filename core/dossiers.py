@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import events
@@ -53,6 +54,8 @@ class Dossiers:
         self.store = queue.store
         self.configure(code_pattern, keep_phone_days, max_phone_days)
         queue.finish_hooks.append(self._on_finish)
+        # hook(conn, now) -> rows: copies of numbers elsewhere (sms/'s outbox), purged alike.
+        self.purge_hooks: list[Callable[..., int]] = []
 
     def configure(self, code_pattern: str, keep_phone_days: int, max_phone_days: int) -> None:
         """The office's rules for codes and phone numbers (again after a config change)."""
@@ -430,6 +433,7 @@ class Dossiers:
                     self._event(now, events.CONTACT_DELETED, r["ticket_id"], r["service"],
                                 r["counter"], None, {"code": r["code"], "purpose": "schedule"})
                     for r in gone])  # fmt: skip
-            if gone:
+                copies = sum(hook(conn, now) for hook in self.purge_hooks)
+            if gone or copies:
                 checkpoint(self.store.conn)
         return len(gone)

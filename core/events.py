@@ -194,6 +194,17 @@ class ContactAccess:
     purpose: str | None = None  # read: staff, sms, ...; deleted: schedule
 
 
+@dataclass(frozen=True)
+class SmsFailed:
+    """An SMS to a citizen given up after its tries (sms/); never the phone number."""
+
+    id: int = 0  # the sms_outbox row a supervisor may retry
+    code: str = ""
+    purpose: str = ""
+    tries: int = 0
+    error: str = ""
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -296,6 +307,8 @@ VOICE_DELETED = _register("voice_deleted", VoiceRecording, STAFF, True, hub=True
 # The office's configuration: each version logged (who: `clerk`), then every screen told.
 CONFIG_SAVED = _register("config_saved", ConfigSaved, STAFF, True, hub=True)
 CONFIG_CHANGED = _register("config_changed", ConfigChanged, PUBLIC, False)
+# Messages to citizens (sms/): a message given up (its payload holds no phone number).
+SMS_FAILED = _register("sms_failed", SmsFailed, STAFF, True, alert=True, hub=True)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)

@@ -293,6 +293,25 @@ def m007_dossiers(db: Database) -> None:
 
 
 @migrations()
+def m008_sms_outbox(db: Database) -> None:
+    """Messages to citizens (sms/): one row per dossier and purpose, kept until purged."""
+    db.executescript(
+        """
+        CREATE TABLE sms_outbox (
+            id INTEGER PRIMARY KEY, code TEXT, purpose TEXT, -- ready | near
+            phone TEXT NOT NULL, text TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued', -- queued | sending | sent | failed
+            tries INTEGER NOT NULL DEFAULT 0, next_at REAL, created_at REAL, sent_at REAL,
+            error TEXT, gateway_id TEXT,
+            UNIQUE (code, purpose)
+        );
+        CREATE INDEX sms_outbox_due ON sms_outbox (state, next_at)
+            WHERE state IN ('queued', 'sending');
+        """
+    )
+
+
+@migrations()
 def m009_voice_recordings(db: Database) -> None:
     """The office's own recorded voice: one saved and at most one pending file per segment."""
     db.executescript(

@@ -24,7 +24,7 @@ def _devices(ext) -> list[dict] | None:
 
 def _health(ext) -> dict:
     out = {}
-    for name in ("printer", "voice"):
+    for name in ("printer", "voice", "sms"):
         probe = ext.health.get(name)
         try:
             out[name] = probe() if probe else {"status": "not_configured"}

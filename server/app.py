@@ -16,6 +16,7 @@ from flask import Flask
 import kiosk
 import printer
 import reports
+import sms
 from core.config_store import ConfigStore
 from core.devices import Devices, SignIns
 from core.dossiers import Dossiers
@@ -70,7 +71,8 @@ def _site(config) -> settings_mod.Settings:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app. test_config may set DATA_DIR, CONFIG (path or dict), CLOCK, and Flask keys."""
+    """Build the app. test_config may set DATA_DIR, CONFIG (path or dict), CLOCK, SMS_GATEWAY,
+    and Flask keys."""
     test_config = dict(test_config or {})
     app = Flask(__name__, static_folder="static", template_folder="templates")
     data_dir = Path(
@@ -79,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     data_dir.mkdir(parents=True, exist_ok=True)
     site = _site(test_config.pop("CONFIG", None))
     clock = test_config.pop("CLOCK", None) or time.time
+    sms_gateway = test_config.pop("SMS_GATEWAY", None)  # tests: a RecordingGateway
 
     app.config.update(
         SECRET_KEY=_secret_key(data_dir),
@@ -110,6 +113,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
     ext.config.on_change(lambda new: ext.dossiers.configure(*(new["dossiers"][k] for k in (
         "code_pattern", "keep_phone_days", "max_phone_days"))))  # fmt: skip
+    # Messages to citizens, after the commit; before the purge, which takes their numbers too.
+    sms.init_app(app, ext, gateway=sms_gateway)
     # A night the timer missed (power cut): no number outlives its day.
     app.config["DOSSIERS_PURGED_AT_START"] = ext.dossiers.purge()
 

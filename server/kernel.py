@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the feature types, for the reader and the type checker only
     from display.presence import Presence
     from kiosk.buttons import GpioButtons
     from printer.worker import PrintWorker
+    from sms.worker import SmsWorker
     from voice.service import VoiceService
 
     from .fanout import Fanout
@@ -64,6 +65,7 @@ class Devices:
     presence: Presence | None = None
     fanout: Fanout | None = None
     buttons: GpioButtons | None = None
+    sms: SmsWorker | None = None
 
 
 def unsaid(call: Call) -> Call:

@@ -40,6 +40,7 @@ from .openapi_parts import (
     ref,
     ref_param,
 )
+from .openapi_sms import PATHS as SMS_PATHS
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -366,6 +367,8 @@ SPEC["paths"].update(VOICE_PATHS)
 SPEC["paths"].update(ADMIN_PATHS)  # the admin's configuration API (server/openapi_admin.py)
 SPEC["paths"].update(DOSSIER_PATHS)  # server/openapi_dossiers.py
 SPEC["tags"].append({"name": "dossiers"})
+SPEC["paths"].update(SMS_PATHS)  # server/openapi_sms.py
+SPEC["tags"].append({"name": "sms"})
 
 # Operations described here that a blueprint may not serve (none now: all have landed).
 PLANNED: set[tuple[str, str]] = set()

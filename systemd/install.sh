@@ -148,6 +148,8 @@ apt_packages() {
     pkgs+=(libsox-fmt-mp3)
     # The reverse proxy in front and the office CA behind its HTTPS (docs/security.md).
     pkgs+=(nginx openssl)
+    # Messages to citizens through a USB GSM modem, no internet needed (docs/sms.md).
+    pkgs+=(gammu gammu-smsd)
     # gpiozero's pin library for the optional kiosk buttons (Raspberry Pi OS only).
     [ -f "$ROOT/etc/rpi-issue" ] && pkgs+=(python3-lgpio)
     # 32-bit OS: the package index has no armv7 wheel of Pillow (nor PyYAML) and the hashed
@@ -547,6 +549,27 @@ time_source() {
 }
 # End of the time source.
 
+# Messages to citizens: gammu-smsd's config and unit, installed but not enabled (the modem
+# and [sms] gateway = "gammu" come first; docs/sms.md).
+sms_modem() {
+  step "SMS modem: $ETC/gammu-smsdrc and onestop-sms.service (enable it once the modem is in)"
+  put_conf "$SRC/systemd/gammu-smsdrc" gammu-smsdrc 0640 "$SVC"
+  local d
+  for d in "" /inbox /outbox /sent /error; do
+    if [ ! -d "$ROOT$DATA/sms$d" ]; then
+      run install -d -m 0750 -o "$(uid_of "$SVC")" -g "$(gid_of "$SVC")" "$ROOT$DATA/sms$d"
+    fi
+  done
+  put "$UNITS/onestop-sms.service" 0644 <"$SRC/systemd/onestop-sms.service"
+  # Debian enables its own gammu-smsd.service (on /etc/gammu-smsdrc): it would hold the modem.
+  if [ -f "$ROOT/lib/systemd/system/gammu-smsd.service" ]; then
+    if [ -n "$ROOT" ]; then run systemctl --root="$ROOT" disable gammu-smsd.service || true
+    elif [ -d /run/systemd/system ] || [ $DRY = 1 ]; then run systemctl disable --now gammu-smsd.service || true
+    fi
+  fi
+  note "then: sudo systemctl enable --now onestop-sms"
+}
+
 do_install() {
   [ ${#ROLES[@]} -gt 0 ] || usage 2
   mapfile -t ROLES < <(printf '%s\n' "${ROLES[@]}" | sort -u)
@@ -567,6 +590,7 @@ do_install() {
     office_ca
     nginx_proxy
     system_units
+    sms_modem
   fi
   if has_role kiosk || has_role display; then screen_units; fi
   time_source
@@ -611,6 +635,12 @@ do_uninstall() {
     run systemctl disable --now "${ENABLE_UNITS[@]}" || true
   else
     run systemctl disable "${ENABLE_UNITS[@]}" || true
+  fi
+  if [ -e "$ROOT$UNITS/onestop-sms.service" ]; then
+    if [ -z "$ROOT" ] && { [ -d /run/systemd/system ] || [ $DRY = 1 ]; }; then
+      run systemctl disable --now onestop-sms.service || true
+    fi
+    run rm -f "$ROOT$UNITS/onestop-sms.service"
   fi
   for u in "${SYSTEM_UNITS[@]}"; do
     if [ -e "$ROOT$UNITS/$u" ]; then run rm -f "$ROOT$UNITS/$u"; fi

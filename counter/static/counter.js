@@ -357,6 +357,7 @@
     voice_gap: (p) => I18n.t("counter.alert_voice", { message: p.message || p.reason || p.text || "" }),
     clock_stepped: (p) => I18n.clockStepped(p, p.at),
     display_lost: (p) => I18n.t("counter.alert_display", { name: p.name, address: p.address, since: (p.last_seen || "").slice(11, 16) }),
+    sms_failed: (p) => I18n.t("counter.alert_sms", { code: p.code || "?", error: p.error || "" }),
     ticket_rated: (p) => I18n.t("counter.alert_rated", {
       number: p.ticket.number,
       rating: RATINGS[p.ticket.rating] ? I18n.t(RATINGS[p.ticket.rating]).toLowerCase() : p.ticket.rating,

@@ -7,7 +7,7 @@
   // Strings come from the catalogue (server/translations), in the page's language.
   var t = window.I18n.t, bi = window.I18n.bi;
   var STATUS = { open: "reports.c_open", paused: "reports.c_paused", closed: "reports.c_closed" };
-  var ALERTS = { print_failed: "reports.a_print", voice_gap: "reports.a_voice" };
+  var ALERTS = { print_failed: "reports.a_print", voice_gap: "reports.a_voice", sms_failed: "reports.a_sms" };
   var HEALTH = {
     ok: "reports.h_ok", degraded: "reports.h_degraded", error: "reports.h_error",
     not_configured: "reports.h_not_configured", disabled: "reports.h_disabled",
@@ -44,7 +44,7 @@
     }
     var health = document.getElementById("l-health");
     health.textContent = "";
-    [["printer", t("reports.printer")], ["voice", t("reports.voice")]].forEach(function (p) {
+    [["printer", t("reports.printer")], ["voice", t("reports.voice")], ["sms", t("reports.sms")]].forEach(function (p) {
       var h = live.health[p[0]] || {}, ok = h.status === "ok";
       var li = OS.el("li", p[1] + ": " + (label(HEALTH, h.status) || "—") + (h.message ? " – " + h.message : ""),
         ok ? "ok" : h.status === "not_configured" || h.status === "disabled" ? "muted" : "bad");
@@ -57,6 +57,7 @@
       var text = label(ALERTS, a.type);
       if (a.type === "clock_stepped") text = window.I18n.clockStepped(a.data || {}, a.at);
       if (a.data && a.data.number) text += " " + a.data.number;
+      if (a.type === "sms_failed" && a.data) text += " " + (a.data.code || "") + " (#" + a.data.id + ")";
       var detail = a.data && (a.data.message || a.data.error || a.data.reason);
       alerts.appendChild(OS.el("li", a.at.slice(11, 16) + " · " + text + (detail ? ": " + detail : ""), "bad"));
     });

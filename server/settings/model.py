@@ -134,6 +134,9 @@ class Settings:
         for key in ("office_code", "token"):
             if hub["url"] and not hub[key].strip():
                 raise ConfigError(p, f"hub.{key}", "is required when hub.url is set")
+        sms = self.sections["sms"]
+        if sms["gateway"] == "http" and not sms["http_url"]:
+            raise ConfigError(p, "sms.http_url", "is required when sms.gateway is http")
         if not self.services:
             raise ConfigError(p, "services", "at least one procedure is required")
         _unique(self.services, "code", p, "services", "duplicate procedure code {!r}")

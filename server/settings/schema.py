@@ -17,6 +17,7 @@ from .fields import (
 
 ENGINES = ("gtts", "espeak", "espeak-ng")  # text-to-speech engines; espeak-ng = espeak
 LANGUAGES = ("vi", "en")  # languages the screens and the voice know
+SMS_GATEWAYS = ("none", "gammu", "http")  # sms/gateways.py
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
 
 # Sections of scalar settings. Array sections ([[services]] etc.) are in ITEMS below.
@@ -258,6 +259,36 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             int, 90, "Days a phone number is kept at most after the dossier was received.",
             lo=1, hi=730,
         ),
+    },
+    "sms": {
+        "gateway": Setting(
+            str, "none", "How messages to citizens leave: none (they stay queued), gammu "
+            "(gammu-smsd and a USB GSM modem, no internet) or http (an SMS gateway).",
+            choices=SMS_GATEWAYS,
+        ),
+        "http_url": Setting(
+            str, "", "The HTTP gateway's address (JSON POST {to, text}).", check=http_url
+        ),
+        "http_token": Setting(str, "", "Bearer token sent to the HTTP gateway."),
+        "gammu_config": Setting(
+            str, "/etc/onestop/gammu-smsdrc", "gammu-smsd's config (files service) to inject into.",
+            check=not_empty,
+        ),
+        "ascii": Setting(
+            bool, True, "Send Vietnamese without diacritics (GSM 7-bit: 160 characters a part; "
+            "many modems and cheap phones garble UCS-2).",
+        ),
+        "near_ahead": Setting(
+            int, 3, "Text a waiting return ticket when this many people or fewer are ahead.",
+            lo=1, hi=50,
+        ),
+        "max_tries": Setting(int, 5, "Tries before a message is given up (an alert).", lo=1, hi=50),
+        "retry_s": Setting(
+            float, 60, "Wait before the first retry (seconds); it doubles after each try.",
+            lo=0.01, hi=86400,
+        ),
+        "timeout_s": Setting(float, 10, "Seconds one HTTP gateway request may take.",
+                             lo=0.1, hi=120),
     },
 }  # fmt: skip
 

@@ -65,7 +65,7 @@ def test_public_messages_carry_no_ticket_id_url_rating_or_clerk(q):
 
 def test_alerts_and_audiences_come_from_the_registry():
     assert set(events.names(alert=True)) == {"print_failed", "voice_gap", "display_lost",
-                                           "clock_stepped"}  # fmt: skip
+                                           "clock_stepped", "sms_failed"}  # fmt: skip
     assert set(events.names(audience=events.PUBLIC, stored=False)) == {
         "ticket_issued", "ticket_called", "queue_changed", "snapshot", "config_changed"}  # fmt: skip
     assert all(events.get(n).hub for n in events.names(stored=True))

@@ -73,6 +73,8 @@ MATRIX = [
     ("GET",  "/supervisor/day",                      None,                    LOGIN, R403,  OK,    OK,    False),
     ("GET",  "/supervisor/trend",                    None,                    LOGIN, R403,  OK,    OK,    False),
     ("GET",  "/supervisor/print",                    None,                    LOGIN, R403,  OK,    OK,    False),
+    ("GET",  "/api/sms",                             None,                    R401,  R403,  OK,    OK,    False),
+    ("POST", "/api/sms/{sms_id}/retry",              None,                    R401,  R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
     # The office's recorded voice ({key}: the lead-in segment of the demo office).
@@ -210,6 +212,7 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             lang="en",
             key=VOICE_KEY,
             code="HS-ACCESS-1",
+            sms_id=1,
         )
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
@@ -247,6 +250,7 @@ def test_device_matrix(app, onestop, ticket_id, figures):
             lang="en",
             key=VOICE_KEY,
             code="HS-ACCESS-1",
+            sms_id=1,
         )
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):

@@ -149,7 +149,7 @@ def test_services_stay_hardened(installed):
     """systemd's own exposure score (0 = locked down, 10 = none): the hardening must not rot."""
     root = installed[0]
     for unit in ("onestop.service", "onestop-close.service", "onestop-summary.service",
-                 "onestop-backup.service"):  # fmt: skip
+                 "onestop-backup.service", "onestop-sms.service"):  # fmt: skip
         out = subprocess.run(
             ["systemd-analyze", "security", "--offline=true", f"--root={root}", unit],
             capture_output=True, text=True, cwd=root, timeout=120,
@@ -207,6 +207,11 @@ def test_what_the_install_left(installed):
     assert "local stratum 8" in chrony and "allow 192.168.0.0/16" in chrony
     timer = (wants / "onestop-close.timer.d/schedule.conf").read_text()
     assert "OnCalendar=*-*-* 17:30:00 Asia/Ho_Chi_Minh" in timer
+    # The SMS modem's daemon: installed, not enabled; its spool shared with the server.
+    assert (wants / "onestop-sms.service").exists()
+    assert not (wants / "multi-user.target.wants/onestop-sms.service").exists()
+    assert (root / "etc/onestop/gammu-smsdrc").stat().st_mode & 0o777 == 0o640
+    assert (root / "var/lib/onestop/sms/outbox").stat().st_uid == uid
     # The pinned packages live in the venv itself, not borrowed from the system.
     code = "import flask, gunicorn, escpos, gtts; print(flask.__file__, gunicorn.__file__)"
     out = subprocess.run([str(root / "opt/onestop/venv/bin/python"), "-c", code],
