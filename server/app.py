@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+import admin
 import kiosk
 import printer
 import reports
@@ -117,5 +118,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
+    admin.init_app(app)  # /admin pages and /api/admin's users, devices, printer, voice
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app
