@@ -24,8 +24,9 @@ bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
 MAX_COUNTERS = 999
 
 
-def audit(kind: str, **data) -> None:
-    ext().queue.record(kind, clerk=clerk_name(), **data)
+def audit(event: str, /, **data) -> None:
+    """Log an admin action as an event of the registry, the admin's name as its clerk."""
+    ext().queue.record(event, clerk=clerk_name(), **data)
 
 
 def user_json(row: dict) -> dict:

@@ -31,11 +31,12 @@ SCRIPTS = sorted(
         "counter/static/*.js",
         "display/static/*.js",
         "reports/static/*.js",
+        "admin/static/*.js",
     )  # fmt: skip
     for p in ROOT.glob(pattern)
 )
 TEMPLATES = sorted(ROOT.glob("*/templates/**/*.html"))
-PYTHON = [ROOT / p for p in ("reports/exports.py", "reports/views.py", "kiosk/views.py", "server/views.py")]  # fmt: skip
+PYTHON = [ROOT / p for p in ("reports/exports.py", "reports/views.py", "kiosk/views.py", "server/views.py", "admin/views.py")]  # fmt: skip
 VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹàáèéìíòóùúýõãĩũ]", re.I)  # fmt: skip
 
 
