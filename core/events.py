@@ -143,6 +143,12 @@ class ClockStepped:
     new_wall: str | None = None
 
 
+@dataclass(frozen=True)
+class ConfigSaved:
+    version: int = 0
+    reason: str = ""
+
+
 # -- payloads of messages ------------------------------------------------------------------
 
 
@@ -192,6 +198,13 @@ class Logged(Shape):
         return self.to_json().get(key, default)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigChanged(Shape):
+    """A new configuration version is in force: screens re-read what they show."""
+
+    version: int
+
+
 # Ticket transitions, in the order a ticket lives them.
 ISSUED = _register("issued", Issued, INTERNAL, True, hub=True)
 CALLED = _register("called", NoData, INTERNAL, True, hub=True)
@@ -223,6 +236,9 @@ TICKET_RATED = _register("ticket_rated", TicketRated, STAFF, False)
 # Socket replies (not on the bus): the whole state for one screen; devices for supervisors.
 SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
 PRESENCE = _register("presence", dict, STAFF, False)
+# The office's configuration: each version logged (who: `clerk`), then every screen told.
+CONFIG_SAVED = _register("config_saved", ConfigSaved, STAFF, True, hub=True)
+CONFIG_CHANGED = _register("config_changed", ConfigChanged, PUBLIC, False)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)

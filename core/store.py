@@ -247,6 +247,23 @@ def m005_sessions(db: Database) -> None:
 
 
 @migrations()
+def m006_config_versions(db: Database) -> None:
+    """The office's configuration, one row per version (core/config_store.py)."""
+    db.executescript(
+        """
+        CREATE TABLE config_versions (
+            n INTEGER PRIMARY KEY, at REAL NOT NULL, day TEXT NOT NULL, author TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '', config TEXT NOT NULL, diff TEXT NOT NULL
+        );
+        CREATE TRIGGER config_versions_kept_u BEFORE UPDATE ON config_versions
+            BEGIN SELECT RAISE(ABORT, 'config versions are kept as they were'); END;
+        CREATE TRIGGER config_versions_kept_d BEFORE DELETE ON config_versions
+            BEGIN SELECT RAISE(ABORT, 'config versions are kept as they were'); END;
+        """
+    )
+
+
+@migrations()
 def m010_user_counters(db: Database) -> None:
     """The counters a clerk may sign in at (no row: any counter)."""
     db.executescript(

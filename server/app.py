@@ -17,6 +17,7 @@ import admin
 import kiosk
 import printer
 import reports
+from core.config_store import ConfigStore
 from core.devices import Devices, SignIns
 from core.service import QueueService
 from core.store import Store
@@ -26,6 +27,7 @@ from display import bp as display_bp
 from voice import views as voice_views
 
 from . import (
+    admin_api,
     api,
     auth,
     backup,
@@ -35,6 +37,7 @@ from . import (
     hubsync,
     i18n,
     limits,
+    liveconfig,
     openapi,
     security,
     sockets,
@@ -89,6 +92,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     store = Store(data_dir / "onestop.db")
+    versions = ConfigStore(store, clock, liveconfig.day_of_site(site))
+    site = liveconfig.boot(site, versions)  # the database's version, or the file's if it changed
     base = site["office"]["public_url"].rstrip("/")
     queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base}/t/{i}",
                          recent_calls=site["display"]["recent_calls"])  # fmt: skip
@@ -97,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         enrolled=Devices(store, clock), sign_ins=SignIns(store, clock),
     )  # fmt: skip
     app.extensions["onestop"] = ext
+    ext.config = liveconfig.LiveConfig(ext, versions)  # changes applied live (config_changed)
     ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue
@@ -117,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     reports.init_app(app)
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(admin_api.bp)
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
     admin.init_app(app)  # /admin pages and /api/admin's users, devices, printer, voice
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it

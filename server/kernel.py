@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the feature types, for the reader and the type checker only
     from voice.service import VoiceService
 
     from .fanout import Fanout
+    from .liveconfig import LiveConfig
     from .settings import Settings
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -87,6 +88,8 @@ class Onestop:
     # Enrolled kiosks, displays and tablets; the counter each clerk signed in at.
     enrolled: EnrolledDevices | None = None
     sign_ins: SignIns | None = None
+    # The office's configuration in the database: versions, changes applied live.
+    config: LiveConfig | None = None
 
 
 def ext() -> Onestop:

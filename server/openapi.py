@@ -16,6 +16,8 @@ from flask import Blueprint, current_app, jsonify
 from core import states
 from core.schema import components
 
+from .openapi_admin import PATHS as ADMIN_PATHS
+
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 NULL_STR = {"type": ["string", "null"]}
@@ -134,7 +136,7 @@ SPEC: dict = {
         "license": {"name": "MIT"},
     },
     "servers": [{"url": "/"}],
-    "tags": [{"name": n} for n in ("public", "tickets", "counters", "reports")],
+    "tags": [{"name": n} for n in ("public", "tickets", "counters", "reports", "admin")],
     "paths": {
         "/api/health": {"get": {
             "summary": "Health of the database, printer and voice.", "tags": ["public"],
@@ -391,6 +393,8 @@ SPEC: dict = {
         },
     },
 }  # fmt: skip
+
+SPEC["paths"].update(ADMIN_PATHS)  # the admin's configuration API (server/openapi_admin.py)
 
 # Operations described here that a blueprint may not serve (none now: all have landed).
 PLANNED: set[tuple[str, str]] = set()

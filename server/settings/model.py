@@ -8,6 +8,7 @@ prefix must not overlap). Nothing else validates the file.
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from pathlib import Path
@@ -91,6 +92,9 @@ class Settings:
     def __init__(self, data: dict, path: Path | str = "<dict>"):
         self.path = Path(path)
         p = str(path)
+        if not isinstance(data, dict):
+            raise ConfigError(p, "(file)", "expected a table of sections")
+        self.data = copy.deepcopy(data)  # as written, without environment overrides
         unknown = set(data) - set(SECTIONS) - set(ARRAYS)
         if unknown:
             raise ConfigError(
@@ -182,6 +186,7 @@ class Settings:
         counters = tuple(
             Counter(c["number"], c["name"] or f"Quầy {c['number']}", tuple(c["services"]))
             for c in self.counters
+            if not c["closed"]  # a closed counter is inactive: not shown, cannot call
         )
         return Office(
             name=o["name"], name_en=o["name_en"], address=o["address"], hotline=o["hotline"],

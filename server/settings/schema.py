@@ -281,6 +281,7 @@ ITEMS: dict[str, dict[str, Setting]] = {
             "str_list", REQUIRED, "Procedure codes served here (each a [[services]].code).",
             required=True, unique=True, check=not_empty,
         ),
+        "closed": Setting(bool, False, "Closed: not on the displays, cannot call (its rows stay)."),
     },
     "displays": {
         "name": Setting(

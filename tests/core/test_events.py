@@ -67,5 +67,5 @@ def test_alerts_and_audiences_come_from_the_registry():
     assert set(events.names(alert=True)) == {"print_failed", "voice_gap", "display_lost",
                                            "clock_stepped"}  # fmt: skip
     assert set(events.names(audience=events.PUBLIC, stored=False)) == {
-        "ticket_issued", "ticket_called", "queue_changed", "snapshot"}  # fmt: skip
+        "ticket_issued", "ticket_called", "queue_changed", "snapshot", "config_changed"}  # fmt: skip
     assert all(events.get(n).hub for n in events.names(stored=True))

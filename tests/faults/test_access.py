@@ -73,6 +73,12 @@ MATRIX = [
     ("GET",  "/supervisor/print",                    None,                    LOGIN, R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
+    # The office's configuration (admin only; a change needs If-Match: 428 here, nothing changes).
+    ("GET",  "/api/admin/config",                    None,                    R401,  R403,  R403,  OK,    False),
+    ("PUT",  "/api/admin/config",                    {"config": {}},          R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/config/versions",           None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/config/versions/{number}",  None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/config/versions/{number}/restore", None,             R401,  R403,  R403,  OK,    False),
 ]
 # The other callers: anonymous from the hall's Wi-Fi (not the server machine, whose own
 # browser is the demo's kiosk) and each kind of enrolled device (Bearer token; tablet at

@@ -1,0 +1,237 @@
+"""The office's configuration in the database: seeding, the admin API, live changes, restore."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from server.app import create_app
+from tests.helpers import site_config
+
+NEW = {"code": "moi", "name": "Thủ tục mới", "name_en": "New procedure", "prefix": "G",
+       "target_wait_min": 12, "hours": {"weekdays": ["07:30-11:30", "13:30-17:00"]}}  # fmt: skip
+
+
+def get_config(client, auth) -> tuple[int, dict]:
+    r = client.get("/api/admin/config", headers=auth["admin"])
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["version"], r.get_json()["config"]
+
+
+def put(client, auth, config, version, role="admin", **extra):
+    headers = {**auth[role], "If-Match": f'"{version}"'} if version is not None else auth[role]
+    return client.put("/api/admin/config", json={"config": config, **extra}, headers=headers)
+
+
+def stored(onestop) -> tuple:
+    """What a refused change must leave alone: versions, procedures, counters, the log."""
+    conn = onestop.store.reader()
+    return (
+        conn.execute("SELECT COUNT(*) FROM config_versions").fetchone()[0],
+        [tuple(r) for r in conn.execute("SELECT * FROM services ORDER BY code")],
+        [tuple(r) for r in conn.execute("SELECT number, name, services, active FROM counters")],
+        conn.execute("SELECT COUNT(*) FROM events").fetchone()[0],
+        onestop.queue.office,
+    )
+
+
+def test_the_config_file_seeds_version_1_and_a_restart_keeps_the_database(tmp_path, clock):
+    cfg = site_config()
+    conf = {"DATA_DIR": tmp_path / "d", "CONFIG": cfg, "CLOCK": clock, "TESTING": True}
+    app = create_app(dict(conf))
+    e = app.extensions["onestop"]
+    first = e.config.versions.current()
+    assert (first["n"], first["author"], first["config"]) == (1, "site.toml", cfg)
+    e.config.patch(lambda c: c["services"][0].update(name="Hộ tịch (mới)"), "admin1", "rename")
+    e.store.close()
+    # The same file again: the database's version is the office.
+    app = create_app(dict(conf))
+    e = app.extensions["onestop"]
+    assert e.config.version == 2 and e.queue.office.services[0].name == "Hộ tịch (mới)"
+    e.store.close()
+    # An edited file (an IT officer over SSH): a new version by site.toml.
+    cfg["office"]["name"] = "UBND xã Mới"
+    app = create_app({**conf, "CONFIG": cfg})
+    e = app.extensions["onestop"]
+    v = e.config.versions.current()
+    assert (v["n"], v["author"]) == (3, "site.toml") and e.settings["office"][
+        "name"
+    ] == "UBND xã Mới"
+    assert e.queue.office.services[0].name == "Tư pháp – Hộ tịch"  # the file's, as it says
+    e.store.close()
+
+
+def test_environment_overrides_apply_on_top_of_the_database(tmp_path, clock, monkeypatch):
+    conf = {"DATA_DIR": tmp_path / "d", "CONFIG": site_config(), "CLOCK": clock, "TESTING": True}
+    create_app(dict(conf)).extensions["onestop"].store.close()
+    monkeypatch.setenv("ONESTOP_DISPLAY_RECENT_CALLS", "3")
+    e = create_app(dict(conf)).extensions["onestop"]
+    assert e.settings["display"]["recent_calls"] == 3
+    assert "recent_calls" not in e.config.data().get("display", {}) or (
+        e.config.data()["display"]["recent_calls"] != 3
+    )
+    e.store.close()
+
+
+def test_an_admin_adds_a_procedure_and_it_is_live(client, auth, onestop, kiosk):
+    version, config = get_config(client, auth)
+    config["services"].append(NEW)
+    config["counters"][1]["services"].append("moi")
+    seen = []
+    onestop.queue.subscribe(lambda name, p: seen.append((name, p)), inline=True)
+    r = put(client, auth, config, version, reason="tỉnh thêm thủ tục")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json() == {"version": version + 1, "restart_needed": []}
+    assert r.headers["ETag"] == f'"{version + 1}"'
+    codes = [s["code"] for s in client.get("/api/services").get_json()["services"]]
+    assert "moi" in codes
+    ticket = kiosk.take_ticket("moi")
+    assert ticket["number"] == "G001"
+    onestop.sign_ins.sign_in(onestop.users.get("clerk1")["id"], 2)
+    called = client.post("/api/counters/2/next", headers=auth["clerk"]).get_json()
+    assert called["ticket"]["number"] == "G001", called
+    assert [p.version for n, p in seen if n == "config_changed"] == [version + 1]
+    row = onestop.store.reader().execute(
+        "SELECT clerk, data FROM events WHERE type = 'config_saved'").fetchone()  # fmt: skip
+    assert row["clerk"] == "admin1"
+    assert json.loads(row["data"]) == {"version": version + 1, "reason": "tỉnh thêm thủ tục"}
+
+
+def test_history_lists_diffs_and_a_restore_is_a_new_version(client, auth, onestop):
+    version, config = get_config(client, auth)
+    old_name = config["services"][0]["name"]
+    config["services"][0]["name"] = "Hộ tịch"
+    assert put(client, auth, config, version).status_code == 200
+    versions = client.get("/api/admin/config/versions", headers=auth["admin"]).get_json()
+    top = versions["versions"][0]
+    assert top["n"] == version + 1 and top["author"] == "admin1"
+    assert top["changes"] == [f'services[code=hotich].name: "{old_name}" → "Hộ tịch"']
+    one = client.get(f"/api/admin/config/versions/{version}", headers=auth["admin"]).get_json()
+    assert one["config"]["services"][0]["name"] == old_name
+    r = client.post(f"/api/admin/config/versions/{version}/restore",
+                    headers={**auth["admin"], "If-Match": str(version + 1)})  # fmt: skip
+    assert r.status_code == 200 and r.get_json()["version"] == version + 2
+    assert onestop.queue.office.services[0].name == old_name
+    restored = onestop.config.versions.current()
+    assert restored["reason"] == f"restored version {version}"
+    assert restored["config"] == one["config"]
+    assert client.get("/api/admin/config/versions/999", headers=auth["admin"]).status_code == 404
+    assert client.get("/api/admin/config/versions/x", headers=auth["admin"]).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (lambda c: c.update(colour="red"), "colour"),
+        (lambda c: c["office"].update(colour="red"), "office.colour"),
+        (lambda c: c["display"].update(recent_calls="eight"), "display.recent_calls"),
+        (lambda c: c["services"][0].update(range_end=0, range_start=5), "services[0].range_end"),
+        (lambda c: c["counters"][1]["services"].append("nope"), "counters[1].services"),
+        (lambda c: c["counters"][0].update(closed="yes"), "counters[0].closed"),
+        (lambda c: c.update(services=[]), "services"),
+    ],
+)
+def test_a_bad_config_is_refused_with_its_field_and_nothing_changes(
+    client, auth, onestop, edit, field
+):
+    version, config = get_config(client, auth)
+    before = stored(onestop)
+    edit(config)
+    r = put(client, auth, config, version)
+    assert r.status_code == 400, r.get_json()
+    err = r.get_json()["error"]
+    assert err["code"] == "invalid_config" and err["field"] == field and err["message"]
+    assert stored(onestop) == before
+
+
+def test_malformed_stale_or_missing_versions_are_clear_errors(client, auth, onestop):
+    version, config = get_config(client, auth)
+    before = stored(onestop)
+    headers = {**auth["admin"], "If-Match": str(version), "Content-Type": "application/json"}
+    r = client.put("/api/admin/config", data=b'{"config": {', headers=headers)
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_json"
+    r = put(client, auth, config, None)
+    assert r.status_code == 428 and r.get_json()["error"]["code"] == "precondition_required"
+    r = put(client, auth, config, version - 1 if version > 1 else 99)
+    assert r.status_code == 409
+    assert r.get_json()["error"] == {**r.get_json()["error"], "code": "stale_version",
+                                     "version": version}  # fmt: skip
+    r = put(client, auth, "not a table", version)
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "config"
+    r = put(client, auth, config, version, surprise=1)
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "unknown_key"
+    r = client.put("/api/admin/config", json={"config": config},
+                   headers={**auth["admin"], "If-Match": "abc"})  # fmt: skip
+    assert r.status_code == 400
+    assert stored(onestop) == before
+
+
+@pytest.mark.parametrize("role", ["clerk", "supervisor"])
+def test_clerks_and_supervisors_are_refused_everywhere(client, auth, onestop, role):
+    version, config = get_config(client, auth)
+    before = stored(onestop)
+    assert client.get("/api/admin/config", headers=auth[role]).status_code == 403
+    assert put(client, auth, config, version, role=role).status_code == 403
+    assert client.get("/api/admin/config/versions", headers=auth[role]).status_code == 403
+    assert client.get("/api/admin/config/versions/1", headers=auth[role]).status_code == 403
+    r = client.post("/api/admin/config/versions/1/restore",
+                    headers={**auth[role], "If-Match": str(version)})  # fmt: skip
+    assert r.status_code == 403
+    assert stored(onestop) == before
+
+
+def test_numbering_that_would_repeat_todays_numbers_is_refused(client, auth, onestop, kiosk):
+    for _ in range(3):
+        kiosk.take_ticket("hotich")  # A001..A003
+    version, config = get_config(client, auth)
+    before = stored(onestop)
+    moved = copy.deepcopy(config)
+    moved["services"][1].update(prefix="A", range_end=499)  # chungthuc (B) to A001: again
+    moved["services"][0]["range_start"] = 500
+    r = put(client, auth, moved, version)
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["error"]["field"] == "services[1].prefix"
+    assert stored(onestop) == before
+    # A range that starts after today's numbers is fine: the next is the fourth, A503.
+    config["services"][0]["range_start"] = 500
+    assert put(client, auth, config, version).status_code == 200
+    assert kiosk.take_ticket("hotich")["number"] == "A503"
+
+
+def test_removing_a_procedure_or_closing_a_counter_retires_it(client, auth, onestop, kiosk):
+    kiosk.take_ticket("khac")
+    version, config = get_config(client, auth)
+    config["services"] = [s for s in config["services"] if s["code"] != "khac"]
+    for c in config["counters"]:
+        c["services"] = [s for s in c["services"] if s != "khac"]
+    config["counters"][3]["closed"] = True
+    assert put(client, auth, config, version).status_code == 200, "ok"
+    conn = onestop.store.reader()
+    assert conn.execute("SELECT active FROM services WHERE code = 'khac'").fetchone()[0] == 0
+    assert conn.execute("SELECT active FROM counters WHERE number = 4").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM tickets WHERE service = 'khac'").fetchone()[0] == 1
+    numbers = [c["number"] for c in client.get("/api/queue").get_json()["counters"]]
+    assert 4 not in numbers
+    r = client.post("/api/counters/4/next", headers=auth["supervisor"])
+    assert r.status_code == 404
+
+
+def test_a_start_up_only_section_says_it_needs_a_restart(client, auth, onestop):
+    version, config = get_config(client, auth)
+    config["limits"] = {"issue_per_min": 9}
+    r = put(client, auth, config, version)
+    assert r.status_code == 200 and r.get_json()["restart_needed"] == ["limits"]
+
+
+def test_a_failing_room_never_undoes_a_change(onestop):
+    def broken(settings):
+        raise RuntimeError("this room cannot follow")
+
+    got = []
+    onestop.config.on_change(broken)
+    onestop.config.on_change(lambda s: got.append(s["office"]["name"]))
+    n = onestop.config.patch(lambda c: c["office"].update(name="UBND xã Đổi"), "cli:test")
+    assert onestop.config.version == n and got == ["UBND xã Đổi"]
+    assert onestop.settings["office"]["name"] == "UBND xã Đổi"
