@@ -20,7 +20,7 @@ from core.timeutil import iso, office_day
 from core.users import ROLES
 from server.kernel import body, clerk_name, current_actor, ext, require
 
-bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
+bp = Blueprint("admin_routes", __name__, url_prefix="/api/admin")
 MAX_COUNTERS = 999
 
 

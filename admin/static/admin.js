@@ -58,7 +58,7 @@
 
   // The field named by the server (e.g. services[2].prefix), or the nearest enclosing one.
   function fieldNode(scope, field) {
-    let f = field || "";
+    let f = byIndex(field || "");
     while (f) {
       const node = scope.querySelector(`[data-field="${CSS.escape(f)}"]`);
       if (node) return node;
@@ -68,15 +68,25 @@
     return null;
   }
 
+  // The model names some items by their key (services.cutru.range_start): the draft's index.
+  function byIndex(field) {
+    const m = /^(services|counters)\.([^.[\]]+)\.(.+)$/.exec(field);
+    if (!m || !Config.draft) return field;
+    const key = m[1] === "services" ? "code" : "number";
+    const i = (Config.draft[m[1]] || []).findIndex((x) => String(x[key]) === m[2]);
+    return i < 0 ? field : `${m[1]}[${i}].${m[3]}`;
+  }
+
   function showError(scope, err) {
     const node = err && err.field ? fieldNode(scope, err.field) : null;
-    const text = (err && err.message) || t("admin.failed");
     if (!node) {
+      const text = (err && err.message) || t("admin.failed");
       say(text, "error");
       return;
     }
     node.setAttribute("aria-invalid", "true");
-    const note = el("span", { cls: "field-error error", role: "alert", text });
+    // Beside its field the reason alone reads best (the message repeats the field's path).
+    const note = el("span", { cls: "field-error error", role: "alert", text: err.reason || err.message });
     node.insertAdjacentElement("afterend", note);
     node.focus && node.focus();
     say(t("admin.fix_field"), "error");
@@ -167,7 +177,7 @@
     // The inputs' values into the draft (before a structural change and before saving).
     collect(form) {
       form.querySelectorAll("[data-field]").forEach((node) => {
-        if (node.dataset.readonly) return;
+        if (node.dataset.readonly || !node.dataset.type) return; // anchors of errors hold no value
         const path = node.dataset.field;
         let value = readValue(node);
         // An empty optional text the saved config does not have stays absent.
@@ -221,7 +231,7 @@
     } else {
       const html = type === "int" || type === "float" ? "number" : "text";
       input = el("input", { type: html, "data-field": path, "data-type": type,
-        step: type === "float" ? "any" : null, readonly: opts.readonly, "data-readonly": opts.readonly ? "1" : null });
+        step: type === "float" ? "any" : null, readonly: opts.readonly, placeholder: opts.placeholder, "data-readonly": opts.readonly ? "1" : null });
       input.value = value === undefined || value === null ? "" : Array.isArray(value) ? value.join(", ") : String(value);
     }
     if (opts.label === false) {
@@ -314,13 +324,13 @@
         const p = `services[${i}]`;
         const existing = Boolean(known[s.code]) && s.code !== "";
         const last = known[s.code] && known[s.code].last_today;
-        body.append(el("tr", null,
+        body.append(el("tr", { "data-code": s.code },
           el("td", null, field(t("admin.f_code"), `${p}.code`, { label: false, readonly: existing })),
           el("td", null, field(t("admin.f_name"), `${p}.name`, { label: false })),
           el("td", null, field(t("admin.f_name_en"), `${p}.name_en`, { label: false })),
           el("td", null, field(t("admin.f_prefix"), `${p}.prefix`, { label: false })),
-          el("td", null, field(t("admin.f_range_start"), `${p}.range_start`, { label: false, type: "int" })),
-          el("td", null, field(t("admin.f_range_end"), `${p}.range_end`, { label: false, type: "int" })),
+          el("td", null, field(t("admin.f_range_start"), `${p}.range_start`, { label: false, type: "int", placeholder: "1" })),
+          el("td", null, field(t("admin.f_range_end"), `${p}.range_end`, { label: false, type: "int", placeholder: "999" })),
           el("td", null, field(t("admin.f_target_wait_min"), `${p}.target_wait_min`, { label: false, type: "int" })),
           el("td", null, field(t("admin.f_service_min"), `${p}.service_min`, { label: false, type: "int" })),
           el("td", { cls: "num", text: last ? t("admin.last_today", { n: last }) : "—" }),
@@ -683,9 +693,15 @@
   // --- config history (branch cfg's routes) ------------------------------------------------
 
   function changesText(v) {
-    const c = v.diff || v.changes || v.summary || "";
+    const c = v.changes || v.diff || "";
     if (Array.isArray(c)) return c.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join("\n");
     return typeof c === "string" ? c : JSON.stringify(c, null, 1);
+  }
+
+  function when(at) {
+    if (typeof at !== "number") return String(at || "").slice(0, 16).replace("T", " ");
+    const d = new Date(at * 1000);
+    return d.toLocaleString(I18n.lang === "en" ? "en-GB" : "vi-VN", { dateStyle: "short", timeStyle: "short" });
   }
 
   async function historyPage() {
@@ -704,7 +720,7 @@
       versions.forEach((v) => {
         const n = v.version !== undefined ? v.version : v.n;
         tbody.append(el("tr", { "data-version": n, cls: String(n) === String(current) ? "current" : "" },
-          el("td", { cls: "num", text: n }), el("td", { text: String(v.at || v.created_at || "").slice(0, 16).replace("T", " ") }),
+          el("td", { cls: "num", text: n }), el("td", { text: when(v.at) }),
           el("td", { text: v.author || "—" }),
           el("td", null, el("pre", { cls: "diff", text: [v.reason, changesText(v)].filter(Boolean).join("\n") })),
           el("td", null,

@@ -79,6 +79,21 @@ MATRIX = [
     ("GET",  "/api/admin/config/versions",           None,                    R401,  R403,  R403,  OK,    False),
     ("GET",  "/api/admin/config/versions/{number}",  None,                    R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/config/versions/{number}/restore", None,             R401,  R403,  R403,  OK,    False),
+    # The admin pages (admin/): pages need an admin's login; the finer routes are admin only.
+    ("GET",  "/admin/",                              None,                    LOGIN, R403,  R403,  OK,    False),
+    ("GET",  "/admin/{slug}",                        None,                    LOGIN, R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/users",                     None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/users",                     {"name": "m", "role": "clerk", "password": "secret123"}, R401, R403, R403, OK, False),
+    ("POST", "/api/admin/users/{name}",              {"role": "clerk"},       R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/users/{name}/password",     {"password": "secret999"}, R401, R403, R403, OK,   False),
+    ("GET",  "/api/admin/devices",                   None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/devices",                   {"name": "m", "kind": "kiosk"}, R401, R403, R403, OK, False),
+    ("POST", "/api/admin/devices/{name}/revoke",     None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/procedures",                None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/printer/test",              None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/voice/warm",                None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/warm",                None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/say",                 {"number": "A001", "counter": 1}, R401, R403, R403, OK, False),
 ]
 # The other callers: anonymous from the hall's Wi-Fi (not the server machine, whose own
 # browser is the demo's kiosk) and each kind of enrolled device (Bearer token; tablet at
@@ -110,7 +125,7 @@ SILENT = {("/display", "heartbeat")}
 # Not access-controlled on purpose (framework and static files).
 UNLISTED = {("POST", "/login"), ("POST", "/logout")} | {
     ("GET", f"{prefix}/static/{{filename}}")
-    for prefix in ("", "/counter", "/display", "/kiosk", "/reports", "/voice")
+    for prefix in ("", "/counter", "/display", "/kiosk", "/reports", "/voice", "/admin")
 }
 # fmt: on
 
@@ -177,7 +192,8 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             assert planned, f"{method} {path} is in the matrix but not served"
             waiting.append(f"{method} {path}")
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en")
+        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en",
+                          slug="users")  # fmt: skip
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
                 want = expected[0]  # pages are for browser sessions; a token is no login
@@ -207,7 +223,8 @@ def test_device_matrix(app, onestop, ticket_id, figures):
     for method, path, body, anonymous, *_ in MATRIX:
         if not routed(app, method, path):
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en")
+        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en",
+                          slug="users")  # fmt: skip
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):
             env = {"REMOTE_ADDR": "10.0.0.9"} if who == "remote" else {}
