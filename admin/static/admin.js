@@ -140,9 +140,12 @@
     const type = node.dataset.type || "text";
     if (type === "bool") return node.checked;
     if (type === "checks") {
-      return [...node.querySelectorAll("input[type=checkbox]:checked")].map((c) =>
+      const ticked = [...node.querySelectorAll("input[type=checkbox]:checked")].map((c) =>
         c.dataset.int ? Number(c.value) : c.value
       );
+      // The order they had (a counter's procedures are in the order it prefers), new ones last.
+      const before = JSON.parse(node.dataset.order || "[]").filter((v) => ticked.includes(v));
+      return [...before, ...ticked.filter((v) => !before.includes(v))];
     }
     const v = node.value;
     if (type === "int" || type === "float") {
@@ -181,7 +184,9 @@
         const path = node.dataset.field;
         let value = readValue(node);
         // An empty optional text the saved config does not have stays absent.
-        if (value === "" && getPath(this.saved, path) === undefined) value = undefined;
+        // An empty text or an unticked box the saved config does not have stays absent
+        // (its default), so a save changes only what the admin changed.
+        if ((value === "" || value === false) && getPath(this.saved, path) === undefined) value = undefined;
         setPath(this.draft, path, value);
       });
     },
@@ -371,6 +376,7 @@
         const p = `counters[${i}]`;
         const saved = (Config.saved.counters || []).some((x) => x.number === c.number);
         const checks = el("div", { cls: "checks", role: "group", "data-field": `${p}.services`, "data-type": "checks",
+          "data-order": JSON.stringify(c.services || []),
           "aria-label": t("admin.f_services"), tabindex: "-1" },
           services.map((s) => {
             const box = el("input", { type: "checkbox", value: s.code });
