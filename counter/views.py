@@ -25,6 +25,11 @@ bp = Blueprint(
 @page_require("clerk")
 def console():
     e = ext()
+    return render_template("counter/console.html", office=e.settings["office"], **_office(e))
+
+
+def _office(e) -> dict:
+    """The procedures and open counters the console names (and re-reads after a change)."""
     services = [
         {"code": s["code"], "name": s["name"], "name_en": s["name_en"], "prefix": s["prefix"]}
         for s in e.settings.services
@@ -33,12 +38,14 @@ def console():
         {"number": c.number, "name": c.name, "services": list(c.services)}
         for c in e.settings.office.counters
     ]
-    return render_template(
-        "counter/console.html",
-        office=e.settings["office"],
-        services=services,
-        counters=counters,
-    )
+    return {"services": services, "counters": counters}
+
+
+@bp.get("/api/office")
+@require("clerk")
+def office():
+    """The console's procedures and counters, re-read when the configuration changes."""
+    return jsonify(_office(ext()))
 
 
 @bp.get("/api/state")

@@ -49,17 +49,27 @@ def page_config(settings, name: str | None) -> dict:
     }
 
 
-@bp.get("")
-@bp.get("/")
-def page():
-    settings = ext().settings
+def _name() -> str | None:
     device = current_device()
     name = clean_name(request.args.get("name"))
     if name is None and device is not None and device.kind == "display":
         name = device.name  # an enrolled TV shows its own filter with no ?name=
+    return name
+
+
+@bp.get("")
+@bp.get("/")
+def page():
+    settings = ext().settings
     return render_template(
-        "display/display.html", office=settings["office"], config=page_config(settings, name)
+        "display/display.html", office=settings["office"], config=page_config(settings, _name())
     )
+
+
+@bp.get("/config.json")
+def config_json():
+    """What the page shows besides the live state, re-read after a configuration change."""
+    return jsonify(page_config(ext().settings, _name()))
 
 
 @bp.get("/devices")

@@ -7,7 +7,7 @@ import re
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from core.errors import BadRequest, NotFound
 from core.model import DAYS
@@ -65,9 +65,8 @@ def _services(e) -> list[dict]:
     return out
 
 
-@bp.get("/kiosk")
-def kiosk():
-    e = ext()
+def _kiosk_data(e) -> dict:
+    """What the kiosk page renders (also its JSON, re-read after a configuration change)."""
     office, k = e.settings["office"], e.settings["kiosk"]
     device = current_device()
     kiosk_id = request.args.get("kiosk", k["id"])
@@ -85,7 +84,21 @@ def kiosk():
         "priority": {"vi": k["priority_categories"], "en": k["priority_categories_en"]},
         "services": _services(e),
     }
-    return render_template("kiosk/kiosk.html", office=office, lang=lang, data=data)
+    return data
+
+
+@bp.get("/kiosk")
+def kiosk():
+    e = ext()
+    data = _kiosk_data(e)
+    office = e.settings["office"]
+    return render_template("kiosk/kiosk.html", office=office, lang=data["lang"], data=data)
+
+
+@bp.get("/kiosk/data.json")
+def kiosk_data():
+    """The kiosk's office, priority groups and procedures (with hours) as JSON."""
+    return jsonify(_kiosk_data(ext()))
 
 
 @bp.get("/t/<ticket_id>")

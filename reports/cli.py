@@ -42,7 +42,8 @@ def init_app(app: Flask) -> None:
             raise click.UsageError("--from is after --to.")
         t0 = time.perf_counter()
         with terminal_bar("Summarising", enabled=len(days) > 1) as progress:
-            n = summary.summarize(e.store, office, days, progress=progress)
+            n = summary.summarize(e.store, office, days, progress=progress,
+                                  office_for=e.config.office_for)  # fmt: skip
         click.echo(
             f"Summarised {n} day(s) ({days[0]} .. {days[-1]}) in {time.perf_counter() - t0:.2f} s."
         )

@@ -130,15 +130,18 @@ def summarize(
     days: Iterable[str],
     now: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    office_for: Callable[[str], Office] | None = None,
 ) -> int:
     """Compute and store each day (idempotent); returns how many days were written.
 
-    progress(done, total), if given, is called after each day.
+    progress(done, total), if given, is called after each day. office_for(day), if given,
+    is the office in force that day (its procedures' targets), else `office` for every day.
     """
     days = list(days)
     n = 0
     for day in days:
-        save(store, day, compute(store.reader(), office, day), now)
+        that_day = office_for(day) if office_for else office
+        save(store, day, compute(store.reader(), that_day, day), now)
         n += 1
         if progress:
             progress(n, len(days))

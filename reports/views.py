@@ -73,9 +73,10 @@ def parse_format() -> str:
     return fmt
 
 
-def decorate(report: dict) -> dict:
-    """Add procedure and counter names to a report (names are not stored with numbers)."""
-    o = office()
+def decorate(report: dict, o=None) -> dict:
+    """Add procedure and counter names to a report (names are not stored with numbers):
+    those of `o`, the office in force that day (default: today's)."""
+    o = o or office()
     names = {s.code: s.name for s in o.services}
     counters = {str(c.number): c.name for c in o.counters}
     out = dict(report)
@@ -96,7 +97,8 @@ def decorate(report: dict) -> dict:
 
 def daily_report(day: str) -> dict:
     e = ext()
-    return decorate(summary.daily(e.store, office(), day, now()))
+    that_day = e.config.office_for(day)  # a past day keeps its names and targets
+    return decorate(summary.daily(e.store, that_day, day, now()), that_day)
 
 
 def attachment(data: bytes, mimetype: str, filename: str) -> Response:

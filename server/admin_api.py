@@ -24,12 +24,17 @@ class PreconditionRequired(QueueError):
     status = 428
 
 
-@bp.app_errorhandler(ConfigError)
-def invalid_config(e: ConfigError):
-    resp = jsonify({"error": {"code": "invalid_config", "message": f"{e.key}: {e.reason}",
-                              "field": e.key, "reason": e.reason}})  # fmt: skip
+def invalid(field: str, reason: str):
+    """400 invalid_config naming the field and the reason (nothing was changed)."""
+    resp = jsonify({"error": {"code": "invalid_config", "message": f"{field}: {reason}",
+                              "field": field, "reason": reason}})  # fmt: skip
     resp.status_code = 400
     return resp
+
+
+@bp.app_errorhandler(ConfigError)
+def invalid_config(e: ConfigError):
+    return invalid(e.key, e.reason)
 
 
 @bp.app_errorhandler(StaleVersion)
@@ -92,7 +97,7 @@ def put_config():
         raise BadRequest(f"Unknown key {sorted(unknown)[0]!r}; send config and reason.",
                          "unknown_key")  # fmt: skip
     if not isinstance(data.get("config"), dict):
-        raise ConfigError("config", "config", "send the office as a JSON object")
+        return invalid("config", "send the office as a JSON object")
     n = ext().config.apply(data["config"], clerk_name(), _reason(data), expected=expected)
     return _changed(n)
 

@@ -3,6 +3,8 @@ modules."""
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -14,6 +16,7 @@ from core.users import ROLES
 
 from . import settings as settings_mod
 from .kernel import ext
+from .settings import toml_out
 
 
 def _fail(e: QueueError):
@@ -179,6 +182,42 @@ def config_check():
 def config_schema():
     """Print every setting with its type, default and meaning (Markdown)."""
     click.echo(settings_mod.schema_markdown())
+
+
+@config.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
+def config_export(file):
+    """Write the configuration in force as TOML (site.toml's keys) to FILE or stdout."""
+    live = ext().config
+    text = toml_out.dumps(live.data())
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    with open(file, "w", encoding="utf-8") as f:
+        f.write(text)
+    click.echo(f"Version {live.version} written to {file}", err=True)
+
+
+@config.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--reason", default="", help="Why (kept with the version).")
+def config_import(file, reason):
+    """Make FILE (TOML, site.toml's keys) the office: checked whole, all or nothing."""
+    try:
+        data = settings_mod.load(file).data
+        n = ext().config.apply(data, f"cli:{_operator()}", reason or f"imported {file}")
+    except settings_mod.ConfigError as e:
+        raise click.ClickException(f"{e.path}: {e.key}: {e.reason} (nothing changed)") from None
+    except QueueError as e:
+        _fail(e)
+    click.echo(f"Imported {file} as version {n}; restart needed for: "
+               f"{', '.join(ext().config.restart_needed()) or 'nothing'}")  # fmt: skip
+
+
+def _operator() -> str:
+    """Who runs the command (sudo's caller first), for the version's author."""
+    name = os.environ.get("SUDO_USER") or os.environ.get("USER") or os.environ.get("LOGNAME")
+    return name or "import"
 
 
 @click.group("day", cls=AppGroup)

@@ -22,7 +22,7 @@ from core.config_store import ConfigStore, StaleVersion
 from core.store import write_office
 from core.timeutil import office_day
 
-from .settings import ConfigError, Settings
+from .settings import ConfigError, Settings, live
 
 log = logging.getLogger("onestop")
 
@@ -75,6 +75,8 @@ class LiveConfig:
         versions.day_of = lambda ts: day_of_site(ext.settings)(ts)
         self._callbacks: list[Callable[[Settings], Any]] = []
         self.started = ext.settings  # what the start-up-only sections were read from
+        self.applied = self.version  # the version this process runs
+        self._offices: dict = {}  # version -> its Office, for past days' reports
 
     @property
     def version(self) -> int:
@@ -87,6 +89,21 @@ class LiveConfig:
         return (
             copy.deepcopy(current["config"]) if current else copy.deepcopy(self.ext.settings.data)
         )
+
+    def office_for(self, day: str):
+        """The Office in force at the end of office `day` (today and later: the current one)."""
+        e = self.ext
+        today = self.versions.day_of(e.clock())
+        version = None if day >= today else self.versions.for_day(day)
+        if version is None or version["n"] == self.applied:
+            return e.settings.office
+        if version["n"] not in self._offices:
+            try:
+                office = Settings(version["config"], f"<config version {version['n']}>").office
+            except ConfigError:  # an old version this model no longer reads: today's names
+                office = e.settings.office
+            self._offices[version["n"]] = office
+        return self._offices[version["n"]]
 
     def restart_needed(self) -> list[str]:
         """Sections changed since start-up that only a restart applies."""
@@ -111,8 +128,6 @@ class LiveConfig:
 
     def apply(self, data: Any, author: str, reason: str = "", expected: int | None = None) -> int:
         """Check, store and swap in `data`; the new version. ConfigError, StaleVersion."""
-        if not isinstance(data, dict):
-            raise ConfigError("config", "(config)", "expected a table of sections")
         new = Settings(data, "config")
         e, queue = self.ext, self.ext.queue
         with queue.bus.changing():
@@ -126,42 +141,49 @@ class LiveConfig:
                 write_office(conn, new.office)
                 n = self.versions.save(new.data, author, reason, expected, conn)
                 _log_saved(conn, now, day, queue, n, author, reason)
-            self._swap(new)
-            queue.bus.publish([(events.CONFIG_CHANGED, events.ConfigChanged(n))])
+            self._swap(new, n)
+        self._tell(new)
+        return n
+
+    def follow_outside(self) -> bool:
+        """Take up a version another process saved (`flask config import`); True if any."""
+        current = self.versions.current()
+        if current is None or current["n"] == self.applied:
+            return False
+        try:
+            new = Settings(current["config"], f"<config version {current['n']}>")
+        except ConfigError as e:
+            log.error("config version %s cannot be applied: %s", current["n"], e)
+            self.applied = current["n"]
+            return False
+        with self.ext.queue.bus.changing():
+            self._swap(new, current["n"])
+        self._tell(new)
+        return True
+
+    def _tell(self, new: Settings) -> None:
         for callback in self._callbacks:
             try:
                 callback(new)
             except Exception:  # a room that cannot follow must not undo the change
                 log.exception("config change: %r failed", callback)
-        return n
 
-    def _swap(self, new: Settings) -> None:
+    def _swap(self, new: Settings, n: int) -> None:
+        """Every holder of the office at once (under the write lock), then the screens told."""
         e = self.ext
         e.settings = new
         e.queue.office = new.office
         e.queue.line.office = new.office
         e.queue.line.recent_calls = new["display"]["recent_calls"]
+        self.applied = n
+        e.queue.bus.publish([(events.CONFIG_CHANGED, events.ConfigChanged(n))])
 
 
 def check_numbers(conn: sqlite3.Connection, day: str, old: Settings, new: Settings) -> None:
-    """A procedure's next numbers today must not repeat a number already issued today."""
+    """The live numbering rule (server/settings/live.py) on today's tickets."""
     issued = {r[0] for r in conn.execute("SELECT number FROM tickets WHERE day = ?", (day,))}
-    if not issued:
-        return
     last = dict(conn.execute("SELECT service, last FROM sequences WHERE day = ?", (day,)))
-    for i, svc in enumerate(new.office.services):
-        before = old.office.service(svc.code)
-        same = before is not None and (before.prefix, before.range_start, before.digits) == (
-            svc.prefix, svc.range_start, svc.digits)  # fmt: skip
-        if same:
-            continue
-        start = last.get(svc.code, 0) + 1
-        clash = next((n for n in range(start, svc.capacity + 1) if svc.label(n) in issued), None)
-        if clash is not None:
-            field = "prefix" if before is None or before.prefix != svc.prefix else "range_start"
-            raise ConfigError("config", f"services[{i}].{field}",
-                              f"number {svc.label(clash)} was already issued today; change the "
-                              "numbering from the next office day")  # fmt: skip
+    live.check_numbers(issued, last, old.office, new.office)
 
 
 def _log_saved(conn, now: float, day: str, queue, n: int, author: str, reason: str) -> None:

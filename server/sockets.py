@@ -87,6 +87,7 @@ def init_app(app: Flask, ext) -> None:
     ext.devices.fanout = fanout
     presence = Presence(ext.settings.office, ext.clock, path=ext.data_dir / "presence.json")
     ext.devices.presence = presence
+    ext.config.on_change(lambda settings: setattr(presence, "office", settings.office))
     # How the screens were sent to: "direct" is the fast path of fanout.py, "queued"
     # Engine.IO's own (long-polling screens, or one that stopped reading).
     ext.health["displays"] = lambda: {
@@ -136,6 +137,7 @@ def _lobby(app: Flask, ext, fanout: Fanout, presence: Presence) -> None:
                     _presence_changed(presence)
                 # Another process (the nightly `flask day close`) may have changed the queue.
                 queue.publish_outside_changes()
+                ext.config.follow_outside()  # a version `flask config import` saved
             except Exception:  # keep watching; the next round may succeed
                 log.exception("presence watcher failed")
 

@@ -86,6 +86,14 @@ class VoiceService:
         self._needed: list[Segment] | None = None
         self._upcoming: list[Segment] = []  # needed by a config file changed since start
 
+    def follow(self, settings) -> None:
+        """A new config version is in force (ext.config): its procedures and counters are
+        called from now on, so their segments are warmed now (engines kept if unchanged)."""
+        same = list(settings["voice"]["engines"]) == list(self.voice["engines"])
+        self.configure(settings, self.engines if same else None)
+        if "voice-warm" in self._threads:
+            self._wake.set()
+
     @property
     def active(self) -> bool:
         return self.enabled and bool(self.engines) and bool(self.cfg.languages)

@@ -65,6 +65,7 @@ def init_app(app: Flask, ext) -> VoiceService:
         chime = bp.static_folder and f"{bp.static_folder}/chime.wav"
         voice.player = AudioPlayer(v["player"], v["mp3_player"], chime=chime)
     ext.queue.subscribe(voice.on_event)
+    ext.config.on_change(voice.follow)  # new procedures and counters: their segments warmed
     ext.health["voice"] = voice.health
     ext.devices.voice = voice
     app.register_blueprint(bp)

@@ -70,11 +70,12 @@
 
   // The model names some items by their key (services.cutru.range_start): the draft's index.
   function byIndex(field) {
-    const m = /^(services|counters)\.([^.[\]]+)\.(.+)$/.exec(field);
+    const m = /^(services|counters)(?:\.([^.[\]]+)|\[(?:code|number)=([^\]]+)\])\.(.+)$/.exec(field);
     if (!m || !Config.draft) return field;
     const key = m[1] === "services" ? "code" : "number";
-    const i = (Config.draft[m[1]] || []).findIndex((x) => String(x[key]) === m[2]);
-    return i < 0 ? field : `${m[1]}[${i}].${m[3]}`;
+    const id = m[2] !== undefined ? m[2] : m[3];
+    const i = (Config.draft[m[1]] || []).findIndex((x) => String(x[key]) === id);
+    return i < 0 ? field : `${m[1]}[${i}].${m[4]}`;
   }
 
   function showError(scope, err) {

@@ -7,9 +7,9 @@
 
   const root = document.getElementById("console");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const services = JSON.parse(root.dataset.services);
-  const counters = JSON.parse(root.dataset.counters);
-  const serviceName = Object.fromEntries(services.map((s) => [s.code, s.name]));
+  let services = JSON.parse(root.dataset.services);
+  let counters = JSON.parse(root.dataset.counters);
+  let serviceName = Object.fromEntries(services.map((s) => [s.code, s.name]));
   const STORE_KEY = "onestop.counter";
   const $ = (id) => document.getElementById(id);
 
@@ -208,6 +208,32 @@
     }
   }
 
+  // A new configuration version: procedure and counter names and the pickers, in place.
+  async function reconfigure(payload) {
+    try {
+      const r = await fetch("/counter/api/office", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (r.status === 401) return toLogin();
+      if (!r.ok) throw new Error((await errorOf(r)).message);
+      const fresh = await r.json();
+      services = fresh.services;
+      counters = fresh.counters;
+      serviceName = Object.fromEntries(services.map((s) => [s.code, s.name]));
+      const options = (list, value, text) => list.map((x) => {
+        const o = el("option", "", text(x));
+        o.value = String(value(x));
+        return o;
+      });
+      const select = $("counter-select");
+      select.replaceChildren(...options(counters, (c) => c.number, (c) => c.name));
+      if (counters.some((c) => c.number === number)) select.value = String(number);
+      $("tr-service").replaceChildren(...options(services, (s) => s.code, (s) => `${s.prefix} · ${s.name}`));
+      root.dataset.configVersion = String((payload && payload.version) || 0);
+      refresh();
+    } catch (e) {
+      setTimeout(() => reconfigure(payload), 2000);
+    }
+  }
+
   function refreshSoon() {
     if (!refreshTimer) refreshTimer = setTimeout(refresh, 120);
   }
@@ -386,6 +412,7 @@
     });
     display.on("snapshot", refreshSoon);
     for (const ev of ["ticket_called", "queue_changed", "ticket_issued"]) display.on(ev, refreshSoon);
+    display.on("config_changed", reconfigure);
 
     const staff = io("/staff", opts);
     staff.on("presence", renderDevices);

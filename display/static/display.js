@@ -9,10 +9,14 @@
   const cfg = JSON.parse(screenEl.dataset.config);
   const opts = cfg.display;
   const $ = (id) => document.getElementById(id);
-  const serviceOf = Object.fromEntries(cfg.services.map((s) => [s.code, s]));
-  const counterOf = Object.fromEntries(cfg.counters.map((c) => [c.number, c]));
-  const onlyCounters = new Set(cfg.filter.counters);
-  const onlyServices = new Set(cfg.filter.services);
+  let serviceOf, counterOf, onlyCounters, onlyServices;
+  function indexConfig() {
+    serviceOf = Object.fromEntries(cfg.services.map((s) => [s.code, s]));
+    counterOf = Object.fromEntries(cfg.counters.map((c) => [c.number, c]));
+    onlyCounters = new Set(cfg.filter.counters);
+    onlyServices = new Set(cfg.filter.services);
+  }
+  indexConfig();
   // Strings come from the catalogue (server/translations); bi() gives "Việt / English".
   const { t, bi } = window.I18n;
   const REPLAY_WINDOW_MS = 120000; // calls missed while offline are still shown if this recent
@@ -245,6 +249,7 @@
     socket.on("queue_changed", (p) => {
       if (onChange(p)) renderAll();
     });
+    socket.on("config_changed", (p) => reconfigure(p && p.version));
     socket.on("ticket_called", (p) => {
       if (!onChange(p)) return;
       if (!p.recall) {
@@ -292,7 +297,7 @@
     return pages;
   }
 
-  const pages = noticePages();
+  let pages = noticePages();
   let pageIndex = 0;
   function showNotice() {
     const box = $("notice");
@@ -327,6 +332,31 @@
     const track = $("ticker");
     track.replaceChildren(el("span", "", text), el("span", "", text)); // two copies loop seamlessly
     track.style.animationDuration = `${Math.max(30, Math.round(text.length / 6))}s`;
+  }
+
+  // A new configuration version: procedures, counters, notices and officials again, in
+  // place (no reload: the calls on screen and the announcer's queue stay).
+  function reconfigure(version) {
+    const q = cfg.name ? `?name=${encodeURIComponent(cfg.name)}` : "";
+    fetch(`/display/config.json${q}`, { cache: "no-store" })
+      .then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return r.json();
+      })
+      .then((fresh) => {
+        Object.assign(cfg, fresh);
+        Object.assign(opts, fresh.display);
+        indexConfig();
+        const office = document.querySelector(".top .office");
+        office.replaceChildren(el("div", "name", cfg.office.name));
+        if (cfg.office.name_en) office.append(el("div", "name-en", cfg.office.name_en));
+        pages = noticePages();
+        fillTicker();
+        if (socket) socket.emit("get_snapshot"); // counters and lines as the new office has them
+        renderAll();
+        screenEl.dataset.configVersion = String(version || 0);
+      })
+      .catch(() => setTimeout(() => reconfigure(version), 2000));
   }
 
   tickClock();

@@ -142,6 +142,31 @@
       .catch(function () { setOffline("services", true); });
   }
 
+  // A new configuration version: office, priority groups and procedures (hours too) again.
+  function reconfigure() {
+    var q = "?kiosk=" + encodeURIComponent(data.kiosk) + "&lang=" + encodeURIComponent(lang);
+    return fetch("/kiosk/data.json" + q, { cache: "no-store" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        body.lang = lang;
+        data = body;
+        services = body.services;
+        if (priority !== null && priority >= data.priority[lang].length) priority = null;
+        translate();
+        document.body.dataset.configVersion = String(configVersion);
+      })
+      .catch(function () { setTimeout(reconfigure, 2000); });
+  }
+
+  var configVersion = 0;
+  function configChanged(p) {
+    configVersion = (p && p.version) || configVersion + 1;
+    reconfigure();
+  }
+
   var refreshTimer = null;
   function refreshSoon() {
     if (refreshTimer) return;
@@ -334,5 +359,6 @@
     socket.on("ticket_issued", refreshSoon);
     socket.on("queue_changed", refreshSoon);
     socket.on("ticket_called", refreshSoon);
+    socket.on("config_changed", configChanged);
   }
 })();

@@ -10,6 +10,8 @@ schema as Markdown; `python -m server.settings --readme` rewrites README.md's ta
   schema.py    SECTIONS and ITEMS: every key of the file
   model.py     Settings (sections + cross-references), load()
   markdown.py  the schema as README's table
+  live.py      the rules of a change to the running office (numbers issued today)
+  toml_out.py  a config written back as TOML (`flask config export`)
 
 Standard library (and `core.model`) only: systemd/site_config.py, the Pi's pre-start check,
 loads this package by path with the system python3, where Flask is not installed.

@@ -73,6 +73,10 @@ MATRIX = [
     ("GET",  "/supervisor/print",                    None,                    LOGIN, R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
+    # What the kiosk, lobby display and console re-read after a configuration change.
+    ("GET",  "/kiosk/data.json",                     None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/display/config.json",                 None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/counter/api/office",                  None,                    R401,  OK,    OK,    OK,    False),
     # The office's configuration (admin only; a change needs If-Match: 428 here, nothing changes).
     ("GET",  "/api/admin/config",                    None,                    R401,  R403,  R403,  OK,    False),
     ("PUT",  "/api/admin/config",                    {"config": {}},          R401,  R403,  R403,  OK,    False),

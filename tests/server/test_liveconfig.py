@@ -235,3 +235,103 @@ def test_a_failing_room_never_undoes_a_change(onestop):
     n = onestop.config.patch(lambda c: c["office"].update(name="UBND xã Đổi"), "cli:test")
     assert onestop.config.version == n and got == ["UBND xã Đổi"]
     assert onestop.settings["office"]["name"] == "UBND xã Đổi"
+
+
+def test_export_then_import_on_a_fresh_data_dir_gives_the_same_office(tmp_path, clock):
+    cfg = site_config()
+    cfg["kiosk"]["buttons"] = [{"pin": 17, "service": "hotich", "priority": True}]
+    one = create_app({"DATA_DIR": tmp_path / "one", "CONFIG": cfg, "CLOCK": clock, "TESTING": True})
+    e1 = one.extensions["onestop"]
+    e1.config.patch(lambda c: (c["services"].append(NEW), c["counters"][1]["services"].append("moi"),
+                               c["counters"][3].update(closed=True)), "admin1")  # fmt: skip
+    out = tmp_path / "office.toml"
+    r = one.test_cli_runner().invoke(args=["config", "export", str(out)])
+    assert r.exit_code == 0, r.output
+    stdout = one.test_cli_runner().invoke(args=["config", "export"]).output
+    assert stdout == out.read_text("utf-8")
+
+    two = create_app({"DATA_DIR": tmp_path / "two", "CONFIG": site_config(), "CLOCK": clock,
+                      "TESTING": True})  # fmt: skip
+    e2 = two.extensions["onestop"]
+    assert e2.queue.office != e1.queue.office
+    r = two.test_cli_runner().invoke(args=["config", "import", str(out)], env={"SUDO_USER": "it"})
+    assert r.exit_code == 0, r.output
+    assert e2.config.data() == e1.config.data()
+    assert e2.queue.office == e1.queue.office and e2.settings.buttons == e1.settings.buttons
+    v = e2.config.versions.current()
+    assert (v["n"], v["author"], v["reason"]) == (2, "cli:it", f"imported {out}")
+    for e in (e1, e2):
+        e.store.close()
+
+
+def test_a_bad_import_changes_nothing_and_names_the_field(tmp_path, runner, onestop):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[office]\nname = "X"\n\n[[services]]\ncode = "a"\nname = "A"\nprefix = "A"\n'
+        'range_end = "lots"\n\n[[counters]]\nnumber = 1\nservices = ["a"]\n',
+        "utf-8",
+    )
+    before = stored(onestop)
+    r = runner.invoke(args=["config", "import", str(bad)])
+    assert (
+        r.exit_code == 1 and "services[0].range_end" in r.output and "nothing changed" in r.output
+    )
+    assert stored(onestop) == before
+
+
+def test_a_running_server_takes_up_a_version_another_process_saved(tmp_path, clock):
+    conf = {"DATA_DIR": tmp_path / "d", "CONFIG": site_config(), "CLOCK": clock, "TESTING": True}
+    server = create_app(dict(conf)).extensions["onestop"]
+    cli = create_app(dict(conf)).extensions["onestop"]  # `flask config import` on the same dir
+    seen = []
+    server.queue.subscribe(lambda name, p: seen.append(name), inline=True)
+    cli.config.patch(lambda c: c["services"].append(NEW), "cli:it")
+    assert server.queue.office.service("moi") is None
+    assert server.config.follow_outside() and not server.config.follow_outside()
+    assert server.queue.office.service("moi") is not None and seen == ["config_changed"]
+    for e in (server, cli):
+        e.store.close()
+
+
+def test_voice_warms_the_segments_of_a_new_procedure_live(tmp_path, clock):
+    from voice.phrase import Segment
+
+    cfg = site_config(voice={"engines": ["espeak"]})
+    app = create_app({"DATA_DIR": tmp_path / "d", "CONFIG": cfg, "CLOCK": clock, "TESTING": True})
+    e = app.extensions["onestop"]
+    voice = e.devices.voice
+    assert voice.warm()["missing"] == 0
+    needed = voice.health()["segments"]["needed"]
+    e.config.patch(lambda c: c["services"].append(NEW), "admin1")
+    report = voice.warm()
+    assert report["rendered"] == {"espeak": 1} and report["missing"] == 0
+    assert voice.best(Segment("vi", "giê"))
+    assert voice.health()["segments"]["needed"] == needed + 1  # G is callable now
+    e.store.close()
+
+
+def test_a_past_days_report_keeps_that_days_names_and_targets(client, auth, onestop, kiosk,
+                                                              clock, runner):  # fmt: skip
+    kiosk.take_ticket("hotich")
+    onestop.config.patch(lambda c: c["office"].update(hotline="1022"), "admin1")  # same names
+    clock.set("2026-12-01 09:00")  # the next office day
+    old_name = onestop.settings.office.service("hotich").name
+
+    def rename(c):
+        c["services"][0].update(name="Hộ tịch – Chứng thực", target_wait_min=30)
+
+    onestop.config.patch(rename, "admin1", "tỉnh đổi tên")
+    kiosk.take_ticket("hotich")
+
+    def report(day):
+        r = client.get(f"/api/reports/daily?date={day}", headers=auth["supervisor"])
+        assert r.status_code == 200, r.get_json()
+        body = r.get_json()
+        return next(m for m in body["services"] if m["key"] == "hotich"), body["targets"]
+
+    for _ in ("live", "stored"):
+        yesterday, targets = report("2026-11-30")
+        assert yesterday["name"] == old_name and targets["hotich"] == 15 * 60
+        today, targets = report("2026-12-01")
+        assert today["name"] == "Hộ tịch – Chứng thực" and targets["hotich"] == 30 * 60
+        assert runner.invoke(args=["summarize", "--date", "2026-11-30"]).exit_code == 0
