@@ -43,6 +43,12 @@ def signed_in(browser, server, name="boss", path="/admin/office"):
     return page
 
 
+def closed(page) -> None:
+    """No script error on the page, then close it."""
+    assert page.errors == [], page.errors
+    page.close()
+
+
 def api(server, path, token=None):
     h = {"Authorization": f"Bearer {token or server.boss}"}
     return requests.get(f"{server.url}{path}", headers=h, timeout=5).json()
@@ -71,7 +77,7 @@ def test_office_page_saves_and_a_bad_field_shows_its_reason_next_to_it(browser, 
         "07:30-11:30"
     ]
     assert page.errors == []
-    page.close()
+    closed(page)
 
 
 def test_add_a_procedure_and_a_field_error_next_to_its_prefix(browser, server):
@@ -95,7 +101,7 @@ def test_add_a_procedure_and_a_field_error_next_to_its_prefix(browser, server):
     assert services["cutru"]["prefix"] == "G" and services["cutru"]["name"] == "Cư trú"
     # Once saved, its code is the procedure's key: no longer editable.
     expect(page.locator(f'[data-field="services[{n}].code"]')).to_have_attribute("readonly", "")
-    page.close()
+    closed(page)
 
 
 def test_retire_a_procedure_keeps_it_greyed_and_brings_it_back(browser, server):
@@ -114,7 +120,7 @@ def test_retire_a_procedure_keeps_it_greyed_and_brings_it_back(browser, server):
     page.click("#save")
     expect(page.locator("#message")).to_contain_text("Đã lưu")
     assert "vhxh" in {s["code"] for s in api(server, "/api/services")["services"]}
-    page.close()
+    closed(page)
 
 
 def test_edit_a_counter(browser, server):
@@ -133,7 +139,7 @@ def test_edit_a_counter(browser, server):
     page.locator('fieldset[data-counter="3"] [data-field="counters[2].closed"]').uncheck()
     page.click("#save")
     expect(page.locator("#message")).to_contain_text("Đã lưu")
-    page.close()
+    closed(page)
 
 
 def test_reorder_notices_with_the_keyboard_and_see_the_preview(browser, server):
@@ -151,7 +157,7 @@ def test_reorder_notices_with_the_keyboard_and_see_the_preview(browser, server):
     now = api(server, "/api/admin/config")["config"]
     assert [n["title"] for n in now["notices"]] == [first[1]["title"], first[0]["title"]]
     assert now["officials"][0]["phone"] == "0912 000 111"
-    page.close()
+    closed(page)
 
 
 def test_a_stale_page_is_told_and_reloaded(browser, server):
@@ -169,7 +175,7 @@ def test_a_stale_page_is_told_and_reloaded(browser, server):
     expect(page.locator("#message")).to_contain_text("Người khác")
     expect(page.locator('[data-field="office.hotline"]')).to_have_value("0221 000 000")
     assert api(server, "/api/admin/config")["config"]["office"]["address"] != "Somewhere else"
-    page.close()
+    closed(page)
 
 
 def test_add_a_clerk_restricted_to_counter_2_who_then_cannot_sign_in_at_1(browser, server):
@@ -205,7 +211,7 @@ def test_add_a_clerk_restricted_to_counter_2_who_then_cannot_sign_in_at_1(browse
     page.locator('#t-users tr[data-user="hoa"] button.toggle-user').click()
     expect(page.locator('#t-users tr[data-user="hoa"] .badge')).to_have_text("Đang dùng")
     clerk.close()
-    page.close()
+    closed(page)
 
 
 def test_enrol_and_revoke_a_device(browser, server):
@@ -236,7 +242,7 @@ def test_enrol_and_revoke_a_device(browser, server):
                       headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
     assert r.status_code == 401
     kiosk.close()
-    page.close()
+    closed(page)
 
 
 def test_history_lists_versions_and_restores_one(browser, server):
@@ -253,7 +259,7 @@ def test_history_lists_versions_and_restores_one(browser, server):
     now = api(server, "/api/admin/config")
     assert now["version"] == versions[0]["n"] + 1
     assert now["config"]["office"]["hotline"] == "0221 3868 686"  # version 1's
-    page.close()
+    closed(page)
 
 
 def test_printer_and_voice_page_saves_a_section_and_plays_a_phrase(browser, server):
@@ -272,7 +278,7 @@ def test_printer_and_voice_page_saves_a_section_and_plays_a_phrase(browser, serv
     page.click("#printer-test")
     expect(page.locator("#message")).not_to_have_text("")
     assert page.errors == []
-    page.close()
+    closed(page)
 
 
 def test_a_procedure_added_and_assigned_on_the_pages_reaches_the_screens_live(browser, server):
@@ -319,5 +325,7 @@ def test_a_procedure_added_and_assigned_on_the_pages_reaches_the_screens_live(br
             break
     assert console.inner_text("#t-number") == "H001"
     tv.wait_for_function("document.getElementById('hero-number').textContent === 'H001'")
-    for p in (kiosk, tv, console, page):
+    for p in (kiosk, tv):
         p.close()
+    closed(console)
+    closed(page)
