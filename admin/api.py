@@ -44,15 +44,23 @@ def _text(data: dict, key: str, required: bool = True) -> str | None:
     return value
 
 
+def _whole(value) -> int | None:
+    """An integer, or a float that is one (JSON's 2.0); None for anything else."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _counters(value) -> list[int]:
     """A list of the office's counter numbers; 400 for anything else."""
     if not isinstance(value, list) or len(value) > MAX_COUNTERS:
         raise BadRequest("'counters' must be a list of counter numbers.", "invalid_counters")
     known = {c.number for c in ext().settings.office.counters}
-    for n in value:
-        if isinstance(n, bool) or not isinstance(n, int) or n not in known:
-            raise BadRequest(f"{n!r} is not a counter of this office.", "invalid_counters")
-    return sorted(set(value))
+    numbers = [_whole(n) for n in value]
+    for raw, n in zip(value, numbers, strict=True):
+        if n not in known:
+            raise BadRequest(f"{raw!r} is not a counter of this office.", "invalid_counters")
+    return sorted(set(numbers))
 
 
 @bp.get("/users")
@@ -191,7 +199,7 @@ def enrol_device():
     if kind not in KINDS:
         raise BadRequest(f"Kind must be one of {', '.join(KINDS)}.", "invalid_kind")
     if counter is not None:
-        _counters([counter])
+        [counter] = _counters([counter])
     row, token = e.enrolled.add(data.get("name"), kind, counter)
     base = e.settings["office"]["public_url"].rstrip("/") or request.host_url.rstrip("/")
     link = f"{base}/devices/enrol?token={token}"
@@ -292,10 +300,10 @@ def warm_start():
 def voice_say():
     """The sentence and audio URLs of a call (number at counter), for the page to play."""
     data = body()
-    number, counter = data.get("number"), data.get("counter")
+    number, counter = data.get("number"), _whole(data.get("counter"))
     if not isinstance(number, str) or not 0 < len(number.strip()) <= 12:
         raise BadRequest("'number' must be a ticket number such as A001.", "invalid_number")
-    if isinstance(counter, bool) or not isinstance(counter, int) or not 1 <= counter <= 999:
+    if counter is None or not 1 <= counter <= 999:
         raise BadRequest("'counter' must be a counter number.", "invalid_counter")
     voice = ext().devices.voice
     if voice is None:

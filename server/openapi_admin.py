@@ -104,8 +104,14 @@ BAD = {"400": _error("Malformed body or invalid value (the code names the field)
        "413": _error("Body too large."), "415": _error("A body that is not application/json.")}  # fmt: skip
 NAME = {"name": "name", "in": "path", "required": True,
         "schema": {"type": "string", "minLength": 1, "maxLength": 64}}  # fmt: skip
-COUNTERS = {"type": "array", "items": {"type": "integer", "minimum": 1},
+# The office's counter numbers (spec_for fills the parameter's enum; this points at it).
+COUNTER_NO = {"$ref": "#/components/parameters/CounterNumber/schema"}
+COUNTERS = {"type": "array", "items": COUNTER_NO,
             "description": "Counters the user may sign in at; empty: any."}  # fmt: skip
+# Not blank at either end (the server strips what Python calls space; JS's \\s misses some).
+EDGE = "[^\\s\\u0085\\u001c-\\u001f]"
+USER_NAME = {"type": "string", "maxLength": 64, "pattern": f"^{EDGE}(.{{0,62}}{EDGE})?$"}
+PASSWORD = {"type": "string", "minLength": 6}
 USER = {"type": "object", "required": ["name", "role", "active", "counters"], "properties": {
     "name": {"type": "string"}, "role": {"type": "string", "enum": ["clerk", "supervisor", "admin"]},
     "active": {"type": "boolean"}, "counters": COUNTERS}}  # fmt: skip
@@ -125,7 +131,9 @@ WARM = _answer("The warm's progress.", {"type": "object", "required": ["running"
 
 
 def _body(schema: dict) -> dict:
-    return {"required": False, "content": {"application/json": {"schema": schema}}}
+    # A body that names what it needs must be sent; the others may be left out.
+    needed = bool(schema.get("required") or schema.get("minProperties"))
+    return {"required": needed, "content": {"application/json": {"schema": schema}}}
 
 
 def _op(summary: str, ok: dict, body: dict | None = None, params: list | None = None,
@@ -146,20 +154,20 @@ PATHS.update({
             "properties": {"users": {"type": "array", "items": USER}}})),
         "post": _op("Add a user (audited as user_changed).", ONE_USER, {
             "type": "object", "required": ["name", "role", "password"], "properties": {
-                "name": {"type": "string"}, "role": USER["properties"]["role"],
-                "password": {"type": "string", "minLength": 6}, "counters": COUNTERS}},
+                "name": USER_NAME, "role": USER["properties"]["role"],
+                "password": PASSWORD, "counters": COUNTERS}},
             code="201", **{"409": _error("user_exists.")}),
     },
     "/api/admin/users/{name}": {"post": _op(
         "Change role, enable/disable (ends sessions and tokens), allowed counters.", ONE_USER, {
-            "type": "object", "properties": {"role": USER["properties"]["role"],
-                                             "active": {"type": "boolean"}, "counters": COUNTERS}},
+            "type": "object", "minProperties": 1, "additionalProperties": False,
+            "properties": {"role": USER["properties"]["role"], "active": {"type": "boolean"},
+                           "counters": COUNTERS}},
         [NAME], **{"404": _error("unknown_user."),
                    "409": _error("own_account: an admin cannot disable or demote themselves.")})},
     "/api/admin/users/{name}/password": {"post": _op(
         "Set a new password; the user's sessions end.", ONE_USER, {
-            "type": "object", "required": ["password"],
-            "properties": {"password": {"type": "string", "minLength": 6}}},
+            "type": "object", "required": ["password"], "properties": {"password": PASSWORD}},
         [NAME], **{"404": _error("unknown_user.")})},
     "/api/admin/devices": {
         "get": _op("Enrolled and revoked devices with their presence.", _answer("The devices.", {
@@ -171,8 +179,12 @@ PATHS.update({
                           "properties": {"device": DEVICE, "token": {"type": "string"},
                                          "link": {"type": "string"}, "qr_svg": {"type": "string"}}}),
             {"type": "object", "required": ["name", "kind"], "properties": {
-                "name": {"type": "string"}, "kind": DEVICE["properties"]["kind"],
-                "counter": {"type": "integer", "description": "A tablet's counter."}}},
+                "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"},
+                "kind": DEVICE["properties"]["kind"], "counter": COUNTER_NO},
+             # A tablet names its counter; a kiosk or a display takes none.
+             "oneOf": [{"properties": {"kind": {"const": "tablet"}}, "required": ["counter"]},
+                       {"properties": {"kind": {"enum": ["kiosk", "display"]}},
+                        "not": {"required": ["counter"]}}]},
             code="201", **{"409": _error("device_exists.")}),
     },
     "/api/admin/devices/{name}/revoke": {"post": _op(
@@ -200,7 +212,7 @@ PATHS.update({
                 "text": {"type": "string"},
                 "audio": {"type": "array", "items": {"type": "string"}}}}),
         {"type": "object", "required": ["number", "counter"], "properties": {
-            "number": {"type": "string", "minLength": 1, "maxLength": 12},
+            "number": {"type": "string", "maxLength": 12, "pattern": f"^{EDGE}(.{{0,10}}{EDGE})?$"},
             "counter": {"type": "integer", "minimum": 1, "maximum": 999}}},
         **{"404": _error("voice_off.")})},
 })  # fmt: skip

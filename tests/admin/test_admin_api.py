@@ -222,6 +222,8 @@ def test_voice_say_and_bad_input(client, auth):
     h = auth["admin"]
     r = client.post("/api/admin/voice/say", json={"number": "A001", "counter": 2}, headers=h)
     assert r.status_code == 200 and "A" in r.get_json()["text"] and "2" in r.get_json()["text"]
+    r = client.post("/api/admin/voice/say", json={"number": "A001", "counter": 2.0}, headers=h)
+    assert r.status_code == 200  # JSON's 2.0 is the integer 2
     for data, code in [({"number": "", "counter": 2}, "invalid_number"),
                        ({"number": "A001", "counter": 0}, "invalid_counter"),
                        ({"number": "A001", "counter": True}, "invalid_counter"),
