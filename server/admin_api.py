@@ -65,6 +65,14 @@ def _reason(data: dict) -> str:
     return reason
 
 
+def _only(data: dict, *keys: str) -> dict:
+    unknown = set(data) - set(keys)
+    if unknown:
+        raise BadRequest(f"Unknown key {sorted(unknown)[0]!r}; send {' and '.join(keys)}.",
+                         "unknown_key")  # fmt: skip
+    return data
+
+
 def _version_number(n: str) -> int:
     if not n.isdigit() or len(n) > 12:
         raise BadRequest("A version is a positive number.", "invalid_version")
@@ -90,12 +98,8 @@ def get_config():
 @bp.put("/config")
 @require("admin")
 def put_config():
-    data = body()
+    data = _only(body(), "config", "reason")
     expected = _expected()
-    unknown = set(data) - {"config", "reason"}
-    if unknown:
-        raise BadRequest(f"Unknown key {sorted(unknown)[0]!r}; send config and reason.",
-                         "unknown_key")  # fmt: skip
     if not isinstance(data.get("config"), dict):
         return invalid("config", "send the office as a JSON object")
     n = ext().config.apply(data["config"], clerk_name(), _reason(data), expected=expected)
@@ -122,7 +126,7 @@ def get_version(number: str):
 @bp.post("/config/versions/<number>/restore")
 @require("admin")
 def restore_version(number: str):
-    data = body()
+    data = _only(body(), "reason")
     expected = _expected()
     live = ext().config
     old = live.versions.get(_version_number(number))

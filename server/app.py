@@ -94,8 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     store = Store(data_dir / "onestop.db")
     versions = ConfigStore(store, clock, liveconfig.day_of_site(site))
     site = liveconfig.boot(site, versions)  # the database's version, or the file's if it changed
-    base = site["office"]["public_url"].rstrip("/")
-    queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base}/t/{i}",
+    # Read at each use: a configuration change may move the public URL or the time zone.
+    base = lambda: liveconfig.current(app, site)["office"]["public_url"].rstrip("/")  # noqa: E731
+    queue = QueueService(store, site.office, clock=clock, status_url=lambda i: f"{base()}/t/{i}",
                          recent_calls=site["display"]["recent_calls"])  # fmt: skip
     ext = Onestop(
         settings=site, store=store, queue=queue, users=Users(store), data_dir=data_dir, clock=clock,
@@ -103,7 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )  # fmt: skip
     app.extensions["onestop"] = ext
     ext.config = liveconfig.LiveConfig(ext, versions)  # changes applied live (config_changed)
-    ext.health["clock"] = lambda: queue.clock_.health(site.office.tz)  # steps, stale boot
+    ext.health["clock"] = lambda: queue.clock_.health(ext.settings.office.tz)  # steps, stale boot
 
     i18n.init_app(app)  # one string catalogue
     errors.init_app(app)

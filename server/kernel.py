@@ -83,13 +83,10 @@ class Onestop:
     # name -> callable returning {"status": "ok"|"degraded"|"error"|..., ...}; see /api/health
     health: dict[str, Callable[[], dict]] = field(default_factory=dict)
     devices: Devices = field(default_factory=Devices)
-    # What a call says and which audio says it: voice's plan, applied on the way out.
-    plan: Callable[[Call], Call] = unsaid
-    # Enrolled kiosks, displays and tablets; the counter each clerk signed in at.
-    enrolled: EnrolledDevices | None = None
-    sign_ins: SignIns | None = None
-    # The office's configuration in the database: versions, changes applied live.
-    config: LiveConfig | None = None
+    plan: Callable[[Call], Call] = unsaid  # voice's: what a call says, which audio says it
+    enrolled: EnrolledDevices | None = None  # enrolled kiosks, displays and tablets
+    sign_ins: SignIns | None = None  # the counter each clerk signed in at
+    config: LiveConfig | None = None  # the office's configuration: versions, applied live
 
 
 def ext() -> Onestop:

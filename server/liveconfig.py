@@ -46,8 +46,9 @@ def boot(site: Settings, versions: ConfigStore) -> Settings:
     with versions.store.write() as conn:
         current = versions.current(conn)
         if current is None or versions.meta(SEED_META, conn) != sha:
-            reason = "seeded from the config file" if current is None else "config file changed"
-            versions.save(site.data, SEED_AUTHOR, reason, conn=conn)
+            if current is None or fingerprint(current["config"]) != sha:  # not just exported
+                reason = "seeded from the config file" if current is None else "config file changed"
+                versions.save(site.data, SEED_AUTHOR, reason, conn=conn)
             versions.set_meta(conn, SEED_META, sha)
             return site
     try:
@@ -180,10 +181,17 @@ class LiveConfig:
 
 
 def check_numbers(conn: sqlite3.Connection, day: str, old: Settings, new: Settings) -> None:
-    """The live numbering rule (server/settings/live.py) on today's tickets."""
+    """The live rules (server/settings/live.py) on today's tickets and lines."""
     issued = {r[0] for r in conn.execute("SELECT number FROM tickets WHERE day = ?", (day,))}
     last = dict(conn.execute("SELECT service, last FROM sequences WHERE day = ?", (day,)))
     live.check_numbers(issued, last, old.office, new.office)
+    waiting: dict[str, int] = {}
+    for service, n in conn.execute("SELECT service, n FROM waiting_counts WHERE n > 0"):
+        waiting[service] = waiting.get(service, 0) + n
+    held = dict(conn.execute(
+        "SELECT c.number, t.number FROM counters c JOIN tickets t ON t.id = c.ticket_id"
+        " WHERE c.active = 1"))  # fmt: skip
+    live.check_retired(waiting, held, new.office, new.counters)
 
 
 def _log_saved(conn, now: float, day: str, queue, n: int, author: str, reason: str) -> None:
@@ -194,6 +202,12 @@ def _log_saved(conn, now: float, day: str, queue, n: int, author: str, reason: s
         (now, queue.clock_.read().t, day, events.CONFIG_SAVED, author,
          json.dumps(data, ensure_ascii=False)),
     )  # fmt: skip
+
+
+def current(app, site: Settings) -> Settings:
+    """The settings in force: the container's once built (they follow changes), else `site`."""
+    e = app.extensions.get("onestop")
+    return e.settings if e is not None else site
 
 
 def day_of_site(site: Settings) -> Callable[[float], str]:

@@ -17,6 +17,7 @@ from core import states
 from core.schema import components
 
 from .openapi_admin import PATHS as ADMIN_PATHS
+from .openapi_admin import served_config
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -410,7 +411,7 @@ def routed(app) -> set[tuple[str, str]]:
     return out
 
 
-def spec_for(office, app=None) -> dict:
+def spec_for(office, app=None, config: dict | None = None) -> dict:
     """The spec with this office's procedure codes and counter numbers as enums.
 
     With `app`, operations it does not serve (PLANNED ones whose blueprint has not landed)
@@ -429,10 +430,13 @@ def spec_for(office, app=None) -> dict:
     comp["schemas"]["ServiceCode"]["enum"] = [s.code for s in office.services]
     comp["parameters"]["CounterNumber"]["schema"]["enum"] = [c.number for c in office.counters]
     spec["info"]["x-office"] = office.name
+    if config is not None:
+        served_config(spec, config)
     return spec
 
 
 @bp.get("/openapi.json")
 def openapi_json():
     app = current_app._get_current_object()
-    return jsonify(spec_for(app.extensions["onestop"].settings.office, app))
+    e = app.extensions["onestop"]
+    return jsonify(spec_for(e.settings.office, app, e.config.data()))

@@ -34,11 +34,12 @@ WRITE_ERRORS = {
     "415": _error("A body that is not application/json."),
     "428": _error("If-Match is missing: send the version you edited."),
 }
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
+IF_MATCH = {"name": "If-Match", "in": "header", "required": True,
             "schema": {"type": "string", "pattern": '^"?[0-9]{1,12}"?$'},
-            "description": "The version the change edits (required: 428 without it)."}  # fmt: skip
+            "description": "The version the change edits (428 without it)."}  # fmt: skip
 VERSION = {"name": "number", "in": "path", "required": True,
-           "schema": {"type": "integer", "minimum": 1}, "description": "A version number."}  # fmt: skip
+           "schema": {"type": "integer", "minimum": 1, "maximum": 999999999999},
+           "description": "A version number."}  # fmt: skip
 OFFICE = {"type": "object", "description": "The office with site.toml's keys and nesting "
           "(office, services, counters, displays, notices, officials, kiosk, voice, ...)."}  # fmt: skip
 CHANGE = {"type": "object", "required": ["path", "old", "new"], "properties": {
@@ -52,11 +53,12 @@ APPLIED = _answer("Applied live; sections listed in restart_needed wait for a re
     "type": "object", "required": ["version", "restart_needed"], "properties": {
         "version": {"type": "integer"},
         "restart_needed": {"type": "array", "items": {"type": "string"}}}})  # fmt: skip
-BODY = {"required": False, "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"config": OFFICE, "reason": {"type": "string",
-                                                                  "maxLength": 500}}}}}}  # fmt: skip
+REASON = {"type": "string", "maxLength": 500, "description": "Why (kept with the version)."}
+BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["config"], "additionalProperties": False,
+    "properties": {"config": OFFICE, "reason": REASON}}}}}  # fmt: skip
 RESTORE_BODY = {"required": False, "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"reason": {"type": "string", "maxLength": 500}}}}}}  # fmt: skip
+    "type": "object", "additionalProperties": False, "properties": {"reason": REASON}}}}}  # fmt: skip
 
 PATHS: dict = {
     "/api/admin/config": {
@@ -98,6 +100,18 @@ PATHS: dict = {
         "responses": {"200": APPLIED, "404": _error("No such version."), **WRITE_ERRORS},
     }},
 }  # fmt: skip
+
+
+def served_config(spec: dict, config: dict) -> None:
+    """The served spec's body is this office's current config (`const`), as its procedure
+    codes are enums: a generated request is one the model can accept. The office's rules
+    across keys (references, unique codes, number ranges) are not JSON Schema's to state;
+    any other config is still sent and refused with 400 invalid_config."""
+    put = spec["paths"].get("/api/admin/config", {}).get("put")
+    if put is not None:
+        schema = put["requestBody"]["content"]["application/json"]["schema"]
+        schema["properties"]["config"] = {**OFFICE, "const": config}
+
 
 # The admin pages' finer routes (admin/api.py): users, devices, procedures, printer, voice.
 BAD = {"400": _error("Malformed body or invalid value (the code names the field)."),

@@ -28,3 +28,23 @@ def check_numbers(issued: set[str], last: dict[str, int], old: Office, new: Offi
             raise ConfigError(path, f"services[{i}].{field}",
                               f"number {svc.label(clash)} was already issued today; change the "
                               "numbering from the next office day")  # fmt: skip
+
+
+def check_retired(waiting: dict[str, int], held: dict[int, str], new: Office, counters: list,
+                  path="config"):  # fmt: skip
+    """A procedure retired while citizens wait for it, or a counter closed or removed while
+    it holds a ticket, would strand them: refused until the line or the ticket is dealt with.
+
+    `waiting`: citizens waiting per procedure; `held`: counter number -> its ticket's
+    number; `counters`: the new [[counters]] tables (to name the field).
+    """
+    for code, n in waiting.items():
+        if n and new.service(code) is None:
+            raise ConfigError(path, "services", f"{n} citizen(s) wait for {code!r}: transfer "
+                              "them or let the day end before retiring it")  # fmt: skip
+    for number, ticket in held.items():
+        if new.counter(number) is None:
+            i = next((i for i, c in enumerate(counters) if c["number"] == number), None)
+            field = "counters" if i is None else f"counters[{i}].closed"
+            raise ConfigError(path, field, f"counter {number} holds {ticket}; finish or "
+                              "transfer it before closing the counter")  # fmt: skip

@@ -49,6 +49,7 @@ def test_schemathesis_finds_nothing(tmp_path, figures):
         events = tmp_path / "events.ndjson"
         cmd = [
             str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file", str(Path(__file__).with_name("schemathesis.toml")),
             "run", f"{server.url}/api/openapi.json", "--url", server.url,
             "-H", f"Authorization: Bearer {token}",
             "--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),

@@ -207,7 +207,18 @@ def test_removing_a_procedure_or_closing_a_counter_retires_it(client, auth, ones
     for c in config["counters"]:
         c["services"] = [s for s in c["services"] if s != "khac"]
     config["counters"][3]["closed"] = True
-    assert put(client, auth, config, version).status_code == 200, "ok"
+    before = stored(onestop)
+    # Nobody is stranded: not while a citizen waits for it, nor while counter 4 holds one.
+    r = put(client, auth, config, version)
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "services"
+    desk = {**auth["supervisor"]}
+    assert client.post("/api/counters/4/next", headers=desk).status_code == 200
+    r = put(client, auth, config, version)
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "counters[3].closed"
+    assert "F001" in r.get_json()["error"]["reason"]
+    assert stored(onestop)[:3] == before[:3]
+    assert client.post("/api/counters/4/finish", headers=desk).status_code == 200
+    assert put(client, auth, config, version).status_code == 200
     conn = onestop.store.reader()
     assert conn.execute("SELECT active FROM services WHERE code = 'khac'").fetchone()[0] == 0
     assert conn.execute("SELECT active FROM counters WHERE number = 4").fetchone()[0] == 0
@@ -335,3 +346,77 @@ def test_a_past_days_report_keeps_that_days_names_and_targets(client, auth, ones
         today, targets = report("2026-12-01")
         assert today["name"] == "Hộ tịch – Chứng thực" and targets["hotich"] == 30 * 60
         assert runner.invoke(args=["summarize", "--date", "2026-11-30"]).exit_code == 0
+
+
+def test_a_cookie_session_needs_the_csrf_header_to_change_the_office(app, auth, onestop):
+    from tests.faults.test_access import login
+
+    c = app.test_client()
+    token = login(c, "admin1")
+    version, config = get_config(c, {"admin": {}})
+    config["office"]["name"] = "UBND xã Qua Phiên"
+    before = stored(onestop)
+    for headers in ({}, {"X-CSRF-Token": "wrong"}):
+        r = c.put("/api/admin/config", json={"config": config},
+                  headers={"If-Match": str(version), **headers})  # fmt: skip
+        assert r.status_code == 403 and r.get_json()["error"]["code"] == "csrf_failed"
+        r = c.post("/api/admin/config/versions/1/restore", headers={"If-Match": str(version)})
+        assert r.status_code == 403
+    assert stored(onestop) == before
+    r = c.put("/api/admin/config", json={"config": config, "reason": "đổi tên"},
+              headers={"If-Match": str(version), "X-CSRF-Token": token})  # fmt: skip
+    assert r.status_code == 200 and onestop.settings["office"]["name"] == "UBND xã Qua Phiên"
+    assert onestop.config.versions.current()["author"] == "admin1"
+
+
+def test_the_public_url_and_recent_calls_follow_a_change(onestop, kiosk):
+    onestop.config.patch(lambda c: (c["office"].update(public_url="http://ubnd.example/"),
+                                    c["display"].update(recent_calls=3)), "admin1")  # fmt: skip
+    ticket = onestop.queue.issue("hotich")[0]
+    assert ticket.url == f"http://ubnd.example/t/{ticket.id}"
+    assert onestop.queue.line.recent_calls == 3
+
+
+def test_the_screens_json_follows_a_change(client, auth, onestop):
+    def change(c):
+        c["services"].append(NEW)
+        c["counters"][1]["services"].append("moi")
+        c["counters"][2]["closed"] = True
+        c["notices"] = [{"title": "Thông báo mới"}]
+
+    onestop.config.patch(change, "admin1")
+    kiosk = client.get("/kiosk/data.json").get_json()
+    moi = next(s for s in kiosk["services"] if s["code"] == "moi")
+    assert moi["name"] == NEW["name"] and moi["hours_vi"]
+    lobby = client.get("/display/config.json").get_json()
+    assert "moi" in [s["code"] for s in lobby["services"]]
+    assert [c["number"] for c in lobby["counters"]] == [1, 2, 4]
+    assert lobby["notices"] == [{"title": "Thông báo mới", "title_en": "", "text": "",
+                                 "text_en": ""}]  # fmt: skip
+    console = client.get("/counter/api/office", headers=auth["clerk"]).get_json()
+    assert "moi" in next(c for c in console["counters"] if c["number"] == 2)["services"]
+    assert client.get("/counter/api/office").status_code == 401
+    assert client.get("/kiosk/data.json?kiosk=bad%20id").status_code == 400
+
+
+def test_the_file_exported_over_site_toml_makes_no_new_version(tmp_path, clock):
+    cfg = tmp_path / "site.toml"
+    cfg.write_text(toml_text(site_config()), "utf-8")
+    conf = {"DATA_DIR": tmp_path / "d", "CONFIG": str(cfg), "CLOCK": clock, "TESTING": True}
+    app = create_app(dict(conf))
+    app.extensions["onestop"].config.patch(lambda c: c["office"].update(hotline="1022"), "a")
+    assert app.test_cli_runner().invoke(args=["config", "export", str(cfg)]).exit_code == 0
+    app.extensions["onestop"].store.close()
+    e = create_app(dict(conf)).extensions["onestop"]
+    assert e.config.version == 2 and e.settings["office"]["hotline"] == "1022"
+    e.store.close()
+    cfg.write_text(cfg.read_text("utf-8").replace('"1022"', '"1080"'), "utf-8")
+    e = create_app(dict(conf)).extensions["onestop"]
+    assert e.config.version == 3 and e.settings["office"]["hotline"] == "1080"
+    e.store.close()
+
+
+def toml_text(data: dict) -> str:
+    from server.settings.toml_out import dumps
+
+    return dumps(data)
