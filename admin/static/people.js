@@ -25,7 +25,9 @@
   }
 
   async function usersPage() {
-    const counters = ((await api("GET", "/api/counters")).json.counters || []).map((c) => ({ number: c.number, name: c.name }));
+    // Every configured counter, closed ones too (a clerk keeps their counters while one is shut).
+    const config = (await api("GET", "/api/admin/config")).json.config || {};
+    const counters = (config.counters || []).map((c) => ({ number: c.number, name: c.name }));
     const tbody = document.querySelector("#t-users tbody");
     const addForm = document.getElementById("add-user");
     addForm.role.replaceWith(roleSelect("clerk", { name: "role", "data-field": "role" }));

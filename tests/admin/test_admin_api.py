@@ -298,3 +298,17 @@ def test_pages_are_for_admins(app, auth):
     assert c.get("/admin/nothing").status_code == 404
     assert "Quản trị" in c.get("/admin/users").get_data(as_text=True)
     assert "Users" in c.get("/admin/users?lang=en").get_data(as_text=True)
+
+
+def test_a_clerk_keeps_a_closed_counter_in_their_list(client, auth, onestop):
+    got = client.get("/api/admin/config", headers=auth["admin"]).get_json()
+    config = got["config"]
+    config["counters"][2]["closed"] = True  # counter 3
+    r = client.put("/api/admin/config", json={"config": config},
+                   headers={**auth["admin"], "If-Match": str(got["version"])})  # fmt: skip
+    assert r.status_code == 200
+    r = client.post("/api/admin/users", json={**NEW, "counters": [3, 2]}, headers=auth["admin"])
+    assert r.status_code == 201 and r.get_json()["user"]["counters"] == [2, 3]
+    clerk = {"Authorization": f"Bearer {onestop.users.new_token('lan')}"}
+    assert err(client.post("/api/counters/3/sign-in", headers=clerk)) == "unknown_counter"
+    assert client.post("/api/counters/2/sign-in", headers=clerk).status_code == 200
