@@ -197,7 +197,10 @@
       const r = await api("PUT", "/api/admin/config", { config: this.draft, reason: reason || pageName },
         { "If-Match": String(this.version) });
       if (r.status === 200) {
-        say(t("admin.saved", { version: r.json.version }), "note");
+        const later = r.json.restart_needed || [];
+        // Sections the server reads only at start-up (printer, ...) wait for a restart.
+        say(t("admin.saved", { version: r.json.version }) +
+          (later.length ? " " + t("admin.restart_needed", { sections: later.join(", ") }) : ""), "note");
         const note = msgBox.textContent;
         await this.load();
         say(note, "note");

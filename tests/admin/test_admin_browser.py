@@ -269,6 +269,10 @@ def test_printer_and_voice_page_saves_a_section_and_plays_a_phrase(browser, serv
     page.click("#save")
     expect(page.locator("#message")).to_contain_text("Đã lưu")
     assert api(server, "/api/admin/config")["config"]["voice"]["repeat"] == 2
+    page.fill('[data-field="printer.timeout_s"]', "7.5")
+    page.click("#save")
+    expect(page.locator("#message")).to_contain_text("khởi động lại")  # [printer] waits for it
+    assert api(server, "/api/admin/config")["config"]["printer"]["timeout_s"] == 7.5
     page.fill("#say [name=number]", "")
     page.click("#say button")
     expect(page.locator('#say [data-field="number"] + .field-error')).to_be_visible()
