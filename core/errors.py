@@ -6,6 +6,7 @@ class QueueError(Exception):
 
     code = "queue_error"
     status = 400
+    extra: dict = {}  # more keys for the error answer, beside "error" (e.g. not_ready's due)
 
     def __init__(self, message: str, code: str | None = None, status: int | None = None):
         super().__init__(message)

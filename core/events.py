@@ -144,9 +144,54 @@ class ClockStepped:
 
 
 @dataclass(frozen=True)
+class VoiceRecording:
+    """A segment of the office's recorded voice: which one, and what was recorded."""
+
+    key: str = ""
+    lang: str = ""
+    text: str = ""
+    duration_ms: int | None = None
+    peak_db: float | None = None
+
+
+@dataclass(frozen=True)
 class ConfigSaved:
     version: int = 0
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class DossierReceived:
+    code: str = ""
+    service: str = ""
+    due: str = ""
+
+
+@dataclass(frozen=True)
+class DossierCorrected:
+    code: str = ""
+    field: str = ""  # code, due or service
+    old: Any = None
+    new: Any = None
+
+
+class DossierStatus:
+    """A dossier's new status; `from` (the status it left) is a keyword, so no dataclass."""
+
+    KEYS = frozenset({"code", "status", "from", "due", "source", "ready_at"})
+
+    def __init__(self, **data: Any):
+        stray = set(data) - self.KEYS
+        if stray:
+            raise TypeError(f"unexpected keys {sorted(stray)}")
+
+
+@dataclass(frozen=True)
+class ContactAccess:
+    """A phone number was read or deleted: which dossier's and why, never the number."""
+
+    code: str = ""
+    purpose: str | None = None  # read: staff, sms, ...; deleted: schedule
 
 
 # -- payloads of messages ------------------------------------------------------------------
@@ -228,6 +273,13 @@ DISPLAY_LOST = _register("display_lost", DisplayLost, STAFF, True, alert=True, h
 COUNTER_OVERRIDDEN = _register("counter_overridden", Overridden, STAFF, True, hub=True)
 # The wall clock jumped (NTP after a stale boot): shown to staff, changes no ticket.
 CLOCK_STEPPED = _register("clock_stepped", ClockStepped, STAFF, True, alert=True, hub=True)
+# Dossiers (core/dossiers.py); no phone number in any of them.
+DOSSIER_RECEIVED = _register("dossier_received", DossierReceived, STAFF, True, hub=True)
+DOSSIER_CORRECTED = _register("dossier_corrected", DossierCorrected, STAFF, True, hub=True)
+DOSSIER_STATUS = _register("dossier_status", DossierStatus, STAFF, True, hub=True)
+ADVICE_ONLY = _register("advice_only", NoData, STAFF, True, hub=True)
+CONTACT_READ = _register("contact_read", ContactAccess, INTERNAL, True, hub=True)
+CONTACT_DELETED = _register("contact_deleted", ContactAccess, INTERNAL, True, hub=True)
 # Messages after a commit.
 TICKET_ISSUED = _register("ticket_issued", TicketIssued, PUBLIC, False)
 TICKET_CALLED = _register("ticket_called", TicketCalled, PUBLIC, False)
@@ -236,6 +288,11 @@ TICKET_RATED = _register("ticket_rated", TicketRated, STAFF, False)
 # Socket replies (not on the bus): the whole state for one screen; devices for supervisors.
 SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
 PRESENCE = _register("presence", dict, STAFF, False)
+# The office's recorded voice (admin): uploaded (pending), saved (played from now), deleted;
+# audited like every stored event, at the hub too (no personal data, the admin's name).
+VOICE_UPLOADED = _register("voice_uploaded", VoiceRecording, STAFF, True, hub=True)
+VOICE_SAVED = _register("voice_saved", VoiceRecording, STAFF, True, hub=True)
+VOICE_DELETED = _register("voice_deleted", VoiceRecording, STAFF, True, hub=True)
 # The office's configuration: each version logged (who: `clerk`), then every screen told.
 CONFIG_SAVED = _register("config_saved", ConfigSaved, STAFF, True, hub=True)
 CONFIG_CHANGED = _register("config_changed", ConfigChanged, PUBLIC, False)

@@ -241,7 +241,7 @@ class Line:
                 "code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix,
                 "open": self.is_open(s.code, now), "waiting": waiting.get(s.code, 0),
                 "estimated_wait_s": self.estimate(conn, s.code, waiting.get(s.code, 0)),
-                "target_wait_s": s.target_wait_s,
+                "target_wait_s": s.target_wait_s, "kind": s.kind,
             }
             for s in self.office.services
         ]  # fmt: skip

@@ -34,6 +34,7 @@ class Service:
     service_s: int = 600
     hours: dict[str, tuple[Session, ...]] = field(default_factory=dict)
     digits: int = 3
+    kind: str = "normal"  # "return": the result-return procedure (kiosk's collect screen)
 
     def label(self, n: int) -> str:
         """The printed and spoken number of the n-th ticket of the day."""
@@ -70,6 +71,11 @@ class Office:
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
+
+    @property
+    def return_service(self) -> Service | None:
+        """The result-return procedure, if the office has one (at most one)."""
+        return next((s for s in self.services if s.kind == "return"), None)
 
     def counter(self, number: int) -> Counter | None:
         return next((c for c in self.counters if c.number == number), None)

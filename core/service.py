@@ -17,6 +17,7 @@ from typing import Any
 
 from . import events, states
 from .bus import Bus
+from .checks import check_issue
 from .clock import OfficeClock, Reading, expire, redate, start_state
 from .errors import BadRequest, Conflict, NotFound
 from .events import Logged, QueueChanged, TicketCalled, TicketIssued, TicketRated
@@ -27,20 +28,6 @@ from .store import Store, write_office
 from .timeutil import iso, office_day
 
 Clock = Callable[[], float]
-MIN_KEY = 8  # a key shorter than this is likely to be reused by another client
-
-
-def _check_issue(service, priority, kiosk, idempotency_key) -> None:
-    if not isinstance(service, str) or not service:
-        raise BadRequest("'service' must be a procedure code.", "invalid_service")
-    if not isinstance(priority, bool):
-        raise BadRequest("'priority' must be true or false.", "invalid_priority")
-    if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
-        raise BadRequest("'kiosk' must be a short text.", "invalid_kiosk")
-    if idempotency_key is not None and (
-        not isinstance(idempotency_key, str) or not MIN_KEY <= len(idempotency_key) <= 128
-    ):
-        raise BadRequest(f"Idempotency-Key must be {MIN_KEY} to 128 characters.", "invalid_key")
 
 
 class QueueService:
@@ -60,6 +47,10 @@ class QueueService:
         self.clock_ = OfficeClock(clock, mono)
         self.clock = self.clock_.now
         self.bus = Bus(store.lock)
+        # fn(conn, now, ticket row) -> messages, run inside a finish's transaction (dossiers);
+        # the messages are published after its commit, with the finish's own.
+        self.finish_hooks: list[Callable[..., list]] = []
+        self._later: list = []
         self.line = Line(store, office, self.clock, status_url, recent_calls, self._tick)
         self.line.steady = lambda: self.clock_.read().t
         at, t, self._since, self._day = start_state(store.reader())
@@ -201,7 +192,7 @@ class QueueService:
         idempotency_key: str | None = None,
     ) -> tuple[Ticket, bool]:
         """Issue a ticket. Returns (ticket, created); a repeated key returns the first ticket."""
-        _check_issue(service, priority, kiosk, idempotency_key)
+        check_issue(service, priority, kiosk, idempotency_key)
         svc = self.office.service(service)
         if svc is None:
             raise NotFound(f"No procedure {service!r}.", "unknown_service")
@@ -260,6 +251,7 @@ class QueueService:
             raise NotFound("No such counter.", "unknown_counter")
         with self.bus.changing():
             now = self._tick()
+            self._later = []
             with self.store.write() as conn:
                 result, what = body(conn, now, self._counter_row(conn, counter))
                 if what is not None:
@@ -272,8 +264,12 @@ class QueueService:
                         msg = TicketCalled(seq, call, recall, counters, waiting)
                         message = (events.TICKET_CALLED, msg)
             if what is not None:
-                self.bus.publish([message])
+                self.bus.publish([message, *self._later])
         return result
+
+    def _finished(self, conn, now, t) -> None:
+        for hook in self.finish_hooks:
+            self._later.extend(hook(conn, now, t))
 
     def _finish_current(self, conn, now, c, clerk) -> bool:
         if not c["ticket_id"]:
@@ -289,6 +285,7 @@ class QueueService:
             (now, self.clock_.read().t, t["id"]),
         )
         self._log(conn, now, events.FINISHED, t, counter=c["number"], clerk=clerk)
+        self._finished(conn, now, t)
         return True
 
     def next(self, counter: int, clerk: str | None = None, expect: Any = ...) -> Ticket | None:
@@ -359,6 +356,8 @@ class QueueService:
                     "UPDATE counters SET ticket_id = NULL WHERE number = ?", (c["number"],)
                 )
             self._log(conn, now, events.OF_ACTION[action], t, counter=c["number"], clerk=clerk)
+            if action == "finish":
+                self._finished(conn, now, t)
             ticket = self.line.ticket_of(conn, self.line.row(conn, t["id"]))
             return ticket, events.QUEUE_CHANGED
 

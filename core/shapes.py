@@ -236,6 +236,31 @@ class Snapshot(Shape):
         return dataclasses.replace(self, recent=[plan(c) for c in self.recent])
 
 
+DOSSIER_STATUSES = (
+    "received", "in_progress", "ready", "returned", "more_needed", "rejected", "withdrawn",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier(Shape):
+    """A dossier as staff see it: whether a phone number is kept, never the number."""
+
+    code: str
+    service: str
+    status: str = field(default="received", metadata={"enum": DOSSIER_STATUSES})
+    due: str = field(default="", metadata={"format": "date"})
+    day: str = field(default="", metadata={"format": "date"})
+    ticket_number: str | None = None  # the ticket it was filed on
+    counter: int | None = None
+    clerk: str | None = None
+    received_at: str | None = field(default=None, metadata={"format": "date-time"})
+    ready_at: str | None = field(default=None, metadata={"format": "date-time"})
+    returned_at: str | None = field(default=None, metadata={"format": "date-time"})
+    return_number: str | None = None  # the return ticket taken at the kiosk, if any
+    has_contact: bool = False
+
+
 SHAPES = (
     Ticket, PublicTicket, Counter, PublicCounter, Call, PublicCall, Snapshot, PublicSnapshot,
+    Dossier,
 )  # fmt: skip

@@ -264,6 +264,54 @@ def m006_config_versions(db: Database) -> None:
 
 
 @migrations()
+def m007_dossiers(db: Database) -> None:
+    """Dossiers filed at the counters, and the phone numbers kept with consent (core/dossiers.py).
+
+    A phone number lives only in dossier_contacts, deleted on schedule (`delete_after`, the
+    office day from which it is gone); secure_delete zeroes what a delete or update frees.
+    """
+    db.executescript(
+        """
+        CREATE TABLE dossiers (
+            code TEXT PRIMARY KEY, day TEXT NOT NULL, service TEXT NOT NULL, ticket_id TEXT,
+            counter INTEGER, clerk TEXT, status TEXT NOT NULL, due TEXT NOT NULL,
+            received_at REAL NOT NULL, ready_at REAL, returned_at REAL, return_ticket_id TEXT,
+            updated_at REAL
+        );
+        CREATE INDEX dossiers_day ON dossiers (day, status);
+        CREATE INDEX dossiers_ticket ON dossiers (ticket_id);
+        CREATE INDEX dossiers_return ON dossiers (return_ticket_id)
+            WHERE return_ticket_id IS NOT NULL;
+        CREATE TABLE dossier_contacts (
+            code TEXT PRIMARY KEY REFERENCES dossiers(code), phone TEXT NOT NULL,
+            consent_at REAL NOT NULL, notify_near INTEGER NOT NULL DEFAULT 0,
+            delete_after TEXT NOT NULL
+        );
+        CREATE INDEX dossier_contacts_due ON dossier_contacts (delete_after);
+        """
+    )
+
+
+@migrations()
+def m009_voice_recordings(db: Database) -> None:
+    """The office's own recorded voice: one saved and at most one pending file per segment."""
+    db.executescript(
+        """
+        CREATE TABLE voice_recordings (
+            key TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, file TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL, peak_db REAL NOT NULL, uploaded_by TEXT,
+            uploaded_at REAL NOT NULL
+        );
+        CREATE TABLE voice_pending (
+            key TEXT PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL, file TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL, peak_db REAL NOT NULL, uploaded_by TEXT,
+            uploaded_at REAL NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
 def m010_user_counters(db: Database) -> None:
     """The counters a clerk may sign in at (no row: any counter)."""
     db.executescript(
@@ -285,6 +333,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    # A deleted phone number (dossier_contacts) must not linger in free space: zero it.
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 

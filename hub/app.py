@@ -10,9 +10,11 @@ import time
 import zlib
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 
-from . import auth, cli, db, errors, ingest, openapi, pages, queries
+from reports import exports
+
+from . import auth, cli, db, errors, ingest, openapi, pages, queries, views
 from .errors import HubError
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -99,17 +101,13 @@ def _office_routes(app: Flask) -> None:
         today = _today()
         start, end = _day("from", today), _day("to", today)
         # to before from is an empty period: every office with nothing in it.
-        fmt = request.args.get("format", "json")
-        if fmt not in ("json", "csv"):
-            raise HubError("bad_format", "format is json or csv.", 400)
-        scope = g.user["office"] if g.user["role"] == "office_viewer" else None
+        kind = views.fmt()
         with pool().connection() as conn:
-            rows = queries.league(conn, start, end, scope)
-        if fmt == "csv":
-            name = f"don-vi-{start.isoformat()}-{end.isoformat()}.csv"
-            return Response(queries.league_csv(rows), mimetype="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
-        return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat()})
+            rows = queries.league(conn, start, end, views.scope())
+        if kind != "json":
+            return views.download(kind, f"don-vi-{start}-{end}", views.LEAGUE, rows, f"{start}")
+        return jsonify({"offices": rows, "from": start.isoformat(), "to": end.isoformat(),
+                        "stale_after_s": views.stale_after_s()})  # fmt: skip
 
     @app.get("/api/offices/<code>/trend")
     @auth.viewer
@@ -124,9 +122,18 @@ def _office_routes(app: Flask) -> None:
     @auth.viewer
     def office_daily(code):
         day = _day("date", _today())
+        kind = views.fmt()
         _visible(code)
         with pool().connection() as conn:
             report = ingest.compute(conn, code, day, time.time())
+            name = conn.execute("SELECT name FROM offices WHERE code = %s", (code,)).fetchone()[0]
+        stem = f"{code}-{day}"
+        if kind == "csv":
+            body = exports.daily_csv(report, views.lang())
+            return views.attachment(body, "text/csv; charset=utf-8", stem + ".csv")
+        if kind == "xlsx":
+            body = exports.daily_xlsx(report, name, views.lang())
+            return views.attachment(body, views.XLSX, stem + ".xlsx")
         return jsonify(report)
 
 
@@ -136,6 +143,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     url = test_config.pop("DATABASE_URL", None) or db.database_url()
     _today()  # a bad ONESTOP_HUB_TIMEZONE stops start-up, not every request
+    views.stale_after_s()  # and so does a bad ONESTOP_HUB_STALE_AFTER_S
     app.config.update(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=32 * 1024 * 1024)
     app.config.update(test_config)
     app.json.ensure_ascii = False
@@ -144,6 +152,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _routes(app)
     _office_routes(app)
+    views.init_app(app, pool, _day, _today)
     openapi.init_app(app)
     app.register_blueprint(pages.bp)
     cli.init_app(app)

@@ -19,6 +19,9 @@ def _bearer() -> str | None:
     return value[7:].strip() if value.startswith("Bearer ") else None
 
 
+bearer = _bearer
+
+
 def new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)

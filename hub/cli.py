@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from core.users import hash_password
 
-from . import auth, db
+from . import auth, catalogue, db
 
 
 def _pool():
@@ -97,3 +97,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init)
     app.cli.add_command(office)
     app.cli.add_command(user)
+    app.cli.add_command(catalogue.cli)

@@ -10,6 +10,23 @@ from . import rollup
 
 DEFAULT_URL = "postgresql:///onestop_hub"
 
+CATALOGUE = (
+    """
+    CREATE TABLE catalogue (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT NOT NULL DEFAULT '',
+        target_wait_min INTEGER NOT NULL CHECK (target_wait_min BETWEEN 1 AND 480),
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), retired BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE TABLE catalogue_version (
+        one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one), version INTEGER NOT NULL
+    );
+    INSERT INTO catalogue_version VALUES (true, 0);
+    ALTER TABLE offices ADD COLUMN devices JSONB NOT NULL DEFAULT '[]',
+        ADD COLUMN catalogue_version INTEGER;
+"""
+    + rollup.SERVICES_MIGRATION
+)
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "offices, users, tokens", """
         CREATE TABLE offices (
@@ -62,6 +79,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX daily_day ON daily (day);
     """),
     (4, "monthly roll-up; daily wait_max_s", rollup.MIGRATION),
+    (5, "province catalogue; office devices", CATALOGUE),
 ]  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from core import stats
 from core.timeutil import day_bounds
 
 from . import db
-from .rollup import COUNTS, FIGURES, refresh_months
+from .rollup import COUNTS, FIGURES, refresh_months, refresh_service_months, refresh_services
 
 HUB_TYPES = frozenset(E.names(hub=True, stored=True))
 ROLLUP_COLUMNS = (*COUNTS, *FIGURES, "wait_max_s", "r1", "r2", "r3", "r4")
@@ -26,6 +26,7 @@ class BadBatch(ValueError):
 
 
 MAX_STATE_BYTES = 64 * 1024  # health and live figures of one office
+DEVICE_KINDS = ("kiosk", "display", "tablet")
 
 
 def storable(text: str) -> bool:
@@ -72,6 +73,24 @@ def _text(v, what: str, limit: int = 200) -> str | None:
     return v
 
 
+def _devices(value) -> list[dict] | None:
+    """The office's kiosks and screens as it saw them: kind, name, connected, last seen, fault."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > 500:
+        raise BadBatch("devices must be a list of at most 500")
+    out = []
+    for d in value:
+        if not isinstance(d, dict) or d.get("kind") not in DEVICE_KINDS:
+            raise BadBatch(f"each device has a kind: {', '.join(DEVICE_KINDS)}")
+        if not isinstance(d.get("connected"), bool) or not isinstance(d.get("fault"), bool):
+            raise BadBatch("a device's connected and fault are true or false")
+        out.append({"kind": d["kind"], "name": _text(d.get("name"), "device name", 64) or "",
+                    "connected": d["connected"], "fault": d["fault"],
+                    "last_seen": _text(d.get("last_seen"), "device last_seen", 40)})  # fmt: skip
+    return out
+
+
 def _state(body: dict) -> dict:
     """The office's clock, targets, config version, devices and live figures, checked."""
     office = body.get("office") or {}
@@ -94,8 +113,12 @@ def _state(body: dict) -> dict:
     dsa = office.get("day_starts_at")
     if dsa is not None and not (type(dsa) is int and 0 <= dsa <= 23):
         raise BadBatch("office.day_starts_at must be an hour 0 to 23")
-    out = {"timezone": tz, "day_starts_at": dsa, "targets": targets,
-           "config_version": _text(office.get("config_version"), "office.config_version")}  # fmt: skip
+    cat = office.get("catalogue_version")
+    if cat is not None and not (type(cat) is int and 0 <= cat < 2**31):
+        raise BadBatch("office.catalogue_version must be a whole number")
+    out = {"timezone": tz, "day_starts_at": dsa, "targets": targets, "catalogue_version": cat,
+           "config_version": _text(office.get("config_version"), "office.config_version"),
+           "devices": _devices(body.get("devices"))}  # fmt: skip
     for key in ("health", "live"):
         value = body.get(key)
         if value is not None:
@@ -129,17 +152,43 @@ def parse(office: str, body) -> tuple[list[tuple], dict]:
         raise BadBatch(str(e)) from None
 
 
-def _state_update(conn, office: str, st: dict) -> None:
-    """Remember what the office said about itself; what it left out stays as it was."""
+def _state_update(conn, office: str, st: dict) -> bool:
+    """Remember what the office said about itself (what it left out stays as it was); True
+    when its devices' health changed, so the device board hears of it."""
+    before = conn.execute(
+        "SELECT health, devices FROM offices WHERE code = %s FOR UPDATE", (office,)
+    ).fetchone()
     conn.execute(
         "UPDATE offices SET timezone = COALESCE(%s, timezone), "
         "day_starts_at = COALESCE(%s, day_starts_at), targets = COALESCE(%s, targets), "
         "config_version = COALESCE(%s, config_version), health = COALESCE(%s, health), "
-        "live = COALESCE(%s, live), last_contact = now() WHERE code = %s",
+        "live = COALESCE(%s, live), devices = COALESCE(%s, devices), "
+        "catalogue_version = COALESCE(%s, catalogue_version), last_contact = now() "
+        "WHERE code = %s",
         (st["timezone"], st["day_starts_at"], Jsonb(st["targets"]) if st["targets"] is not None else None,
          st["config_version"], Jsonb(st["health"]) if st["health"] else None,
-         Jsonb(st["live"]) if st["live"] else None, office),
+         Jsonb(st["live"]) if st["live"] else None,
+         Jsonb(st["devices"]) if st["devices"] is not None else None,
+         st["catalogue_version"], office),
     )  # fmt: skip
+    health = st["health"] if st["health"] else before[0]
+    devices = st["devices"] if st["devices"] is not None else before[1]
+    return (_statuses(health), _presence(devices)) != (_statuses(before[0]), _presence(before[1]))
+
+
+def _presence(devices) -> list:
+    """Devices without last_seen (a connected device's moves at every sync)."""
+    return [
+        (d.get("kind"), d.get("name"), d.get("connected"), d.get("fault")) for d in devices or []
+    ]
+
+
+def _statuses(health: dict | None) -> dict:
+    """What the board shows of the health checks: each one's status and clock steps."""
+    out = {k: v.get("status") for k, v in (health or {}).items() if isinstance(v, dict)}
+    clock = (health or {}).get("clock")
+    out["steps"] = len(clock.get("steps") or []) if isinstance(clock, dict) else 0
+    return out
 
 
 def ingest(pool, office: str, body) -> dict:
@@ -147,7 +196,8 @@ def ingest(pool, office: str, body) -> dict:
     rows, state = parse(office, body)
     db.ensure_partitions(pool, {r[3] for r in rows})
     with pool.connection() as conn:
-        _state_update(conn, office, state)
+        if _state_update(conn, office, state) and not rows:
+            conn.execute("SELECT pg_notify('hub_events', %s)", (office,))
         inserted = 0
         if rows:
             with conn.cursor() as cur:
@@ -221,4 +271,6 @@ def refresh_days(conn, office: str, days: list[dt.date]) -> None:
             (office, day, Jsonb(report), report["day"]["last_event_id"] or 0,
              *rollup_values(report["office"])),
         )  # fmt: skip
+        refresh_services(conn, office, day, report["services"])
     refresh_months(conn, office, {d.replace(day=1) for d in days})
+    refresh_service_months(conn, office, {d.replace(day=1) for d in days})

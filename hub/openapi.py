@@ -12,6 +12,14 @@ ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
 DATE = {"type": "string", "format": "date", "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"}
 
 
+FORMAT = ({"name": "format", "in": "query",
+           "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]}},
+          {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["vi", "en"]}})  # fmt: skip
+FILES = {"text/csv": {"schema": {"type": "string"}},
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+             "schema": {"type": "string", "format": "binary"}}}  # fmt: skip
+
+
 def _errors(*codes: int) -> dict:
     return {str(c): {"description": "error", "content": {"application/json": {"schema": ERROR}}}
             for c in codes}  # fmt: skip
@@ -31,12 +39,11 @@ def document() -> dict:
             "/api/offices": {"get": {
                 "security": bearer,
                 "parameters": [*({"name": n, "in": "query", "schema": DATE} for n in ("from", "to")),
-                               {"name": "format", "in": "query",
-                                "schema": {"type": "string", "enum": ["json", "csv"]}}],
+                               *FORMAT],
                 "responses": {"200": {"description": "league table", "content": {
                     "application/json": {"schema": {"type": "object", "required": ["offices"],
                     "properties": {"offices": {"type": "array", "items": office_row}}}},
-                    "text/csv": {"schema": {"type": "string"}}}},
+                    **FILES}},
                     **_errors(400, 401)},
             }},
             "/api/offices/{code}/trend": {"get": {
@@ -52,12 +59,14 @@ def document() -> dict:
                 "security": bearer,
                 "parameters": [{"name": "code", "in": "path", "required": True,
                                 "schema": {"type": "string"}},
-                               {"name": "date", "in": "query", "schema": DATE}],
+                               {"name": "date", "in": "query", "schema": DATE}, *FORMAT],
                 "responses": {"200": {"description": "DailyReport", "content": {
                     "application/json": {"schema": {"type": "object",
-                    "required": ["date", "office", "services", "counters", "clerks", "hours"]}}}},
+                    "required": ["date", "office", "services", "counters", "clerks", "hours"]}},
+                    **FILES}},
                     **_errors(400, 401, 403, 404)},
             }},
+            **views_paths(bearer),
             "/api/login": {"post": {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["name", "password"],
@@ -74,6 +83,49 @@ def document() -> dict:
                     **_errors(400, 401, 413)},
             }},
         },
+    }  # fmt: skip
+
+
+def views_paths(bearer: list) -> dict:
+    """The procedure comparison, the device board and the catalogue (hub/views.py)."""
+    obj = {"type": "object"}
+    return {
+        "/api/procedures/{code}": {"get": {
+            "security": bearer,
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}},
+                           *({"name": n, "in": "query", "schema": DATE} for n in ("from", "to")),
+                           *FORMAT],
+            "responses": {"200": {"description": "one row per office offering it", "content": {
+                "application/json": {"schema": {"type": "object",
+                    "required": ["procedure", "from", "to", "offices"],
+                    "properties": {"offices": {"type": "array", "items": {"type": "object",
+                        "required": ["code", "name", "target_wait_s", *METRIC_KEYS]}}}}},
+                **FILES}},
+                **_errors(400, 401, 404)},
+        }},
+        "/api/devices": {"get": {
+            "security": bearer,
+            "responses": {"200": {"description": "device health per office", "content": {
+                "application/json": {"schema": {"type": "object",
+                    "required": ["stale_after_s", "offices"],
+                    "properties": {"offices": {"type": "array", "items": {"type": "object",
+                        "required": ["code", "name", "last_contact", "stale", "devices",
+                                     "clock_steps"]}}}}}}},
+                **_errors(401)},
+        }},
+        "/api/catalogue": {"get": {
+            "security": bearer,
+            "parameters": [{"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "the province's procedures; ETag \"vN\"",
+                "headers": {"ETag": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["version", "procedures"],
+                    "properties": {"version": {"type": "integer"},
+                                   "procedures": {"type": "array", "items": obj}}}}}},
+                "304": {"description": "unchanged since the version named"},
+                **_errors(401)},
+        }},
     }  # fmt: skip
 
 

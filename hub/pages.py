@@ -43,6 +43,37 @@ def office_page(code):
                            common=catalogue().export(lang, ("common",)))  # fmt: skip
 
 
+def _page(template: str, script: str, **kw):
+    lang = _lang()
+    strings = {lg: catalogue().export(lg, ("hub",)) for lg in LANGS}
+    return render_template(f"hub/{template}", lang=lang, s=strings[lang], script=script,
+                           strings=json.dumps(strings, ensure_ascii=False),
+                           common=catalogue().export(lang, ("common",)), **kw)  # fmt: skip
+
+
+@bp.get("/procedures")
+@bp.get("/procedures/<code>")
+def procedure_page(code: str = ""):
+    """A procedure compared across offices (the page picks the first of the catalogue)."""
+    return _page("procedure.html", "procedure.js", code=code)
+
+
+@bp.get("/compare")
+def compare_page():
+    """`/compare?service=CODE`: the same page."""
+    return procedure_page(request.args.get("service", ""))
+
+
+@bp.get("/devices")
+def devices_page():
+    return _page("devices.html", "devices.js")
+
+
+@bp.get("/catalogue")
+def catalogue_page():
+    return _page("catalogue.html", "catalogue.js")
+
+
 @bp.get("/favicon.ico")
 def favicon():
     return Response(status=204)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from core import stats
 
@@ -15,22 +13,28 @@ def _pct(part: float, whole: float) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+def metrics(rest: list) -> dict:
+    """The office block's keys (and no_show_pct) from a row of SUMMED sums and the max wait."""
+    sums = dict(zip(SUMMED, rest[: len(SUMMED)], strict=True))
+    m = stats.empty_metrics()
+    m.update({k: int(sums[k]) for k in COUNTS})
+    for f in FIGURES:  # one day: the day's own figure; a range: weighted by tickets issued
+        n = sums[f"{f}_n"]
+        m[f] = round(sums[f"{f}_w"] / n, 1) if n else None
+    m["wait_max_s"] = rest[len(SUMMED)]
+    m["ratings"] = {r[1]: int(sums[r]) for r in RATINGS}
+    m["satisfied_pct"] = _pct(m["ratings"]["3"] + m["ratings"]["4"], sum(m["ratings"].values()))
+    m["no_show_pct"] = _pct(m["no_show"], m["issued"])
+    return m
+
+
 def league(conn, start: dt.date, end: dt.date, office: str | None = None) -> list[dict]:
     """One row per office over [start, end]: the office block's keys, no_show_pct and `live`."""
     sql, args = league_sql(start, end, office)
     out = []
     for row in conn.execute(sql, args):
         code, name, live, health, contact, last_id, *rest = row
-        sums = dict(zip(SUMMED, rest[: len(SUMMED)], strict=True))
-        m = stats.empty_metrics()
-        m.update({k: int(sums[k]) for k in COUNTS})
-        for f in FIGURES:  # one day: the day's own figure; a range: weighted by tickets issued
-            n = sums[f"{f}_n"]
-            m[f] = round(sums[f"{f}_w"] / n, 1) if n else None
-        m["wait_max_s"] = rest[len(SUMMED)]
-        m["ratings"] = {r[1]: int(sums[r]) for r in RATINGS}
-        m["satisfied_pct"] = _pct(m["ratings"]["3"] + m["ratings"]["4"], sum(m["ratings"].values()))
-        m["no_show_pct"] = _pct(m["no_show"], m["issued"])
+        m = metrics(rest)
         live = dict(live or {})
         live["last_contact"] = contact.isoformat() if contact else None
         live["last_event_id"] = last_id
@@ -53,17 +57,3 @@ def trend(conn, office: str, start: dt.date, end: dt.date) -> list[dict]:
     return [
         {**dict(zip(keys, r[:7], strict=True)), "satisfied_pct": _pct(r[7], r[8])} for r in rows
     ]
-
-
-CSV_KEYS = ("code", "name", *stats.COUNT_KEYS, "no_show_pct", "wait_avg_s", "wait_p50_s",
-            "wait_p90_s", "wait_max_s", "service_avg_s", "within_target_pct", "satisfied_pct")  # fmt: skip
-
-
-def league_csv(rows: list[dict]) -> bytes:
-    """The league table as CSV (UTF-8 with a BOM, so spreadsheets read Vietnamese names)."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(CSV_KEYS)
-    for r in rows:
-        w.writerow(["" if r[k] is None else r[k] for k in CSV_KEYS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")

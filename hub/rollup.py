@@ -23,6 +23,88 @@ MIGRATION = (
     "CREATE INDEX monthly_month ON monthly (month);"
 )
 
+# One procedure of one office day (a procedure across offices reads these, not the reports);
+# filled from the reports already stored when the table is made.
+_SERVICE_COLUMNS = (*COUNTS, *FIGURES, "wait_max_s", *RATINGS)
+SERVICES_MIGRATION = (
+    "CREATE TABLE daily_services (office TEXT NOT NULL REFERENCES offices (code), "
+    "day DATE NOT NULL, service TEXT NOT NULL, "
+    + ", ".join(f"{c} INTEGER NOT NULL" for c in COUNTS)
+    + ", "
+    + ", ".join(f"{c} DOUBLE PRECISION" for c in (*FIGURES, "wait_max_s"))
+    + ", "
+    + ", ".join(f"{c} INTEGER NOT NULL" for c in RATINGS)
+    + ", PRIMARY KEY (service, day, office));\n"
+    f"INSERT INTO daily_services (office, day, service, {', '.join(_SERVICE_COLUMNS)}) "
+    "SELECT d.office, d.day, e ->> 'key', "
+    + ", ".join(f"(e ->> '{c}')::int" for c in COUNTS)
+    + ", "
+    + ", ".join(f"(e ->> '{c}')::float8" for c in (*FIGURES, "wait_max_s"))
+    + ", "
+    + ", ".join(f"(e -> 'ratings' ->> '{r[1]}')::int" for r in RATINGS)
+    + " FROM daily d CROSS JOIN LATERAL jsonb_array_elements(d.report -> 'services') e;\n"
+    "CREATE TABLE monthly_services (office TEXT NOT NULL REFERENCES offices (code), "
+    "month DATE NOT NULL, service TEXT NOT NULL, "
+    + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in SUMMED)
+    + ", wait_max_s DOUBLE PRECISION, PRIMARY KEY (service, month, office));\n"
+)
+
+
+def refresh_services(conn, office: str, day, services: list[dict]) -> None:
+    """The day's procedure rows of `office`, replaced by those of its fresh report."""
+    conn.execute("DELETE FROM daily_services WHERE office = %s AND day = %s", (office, day))
+    rows = [(office, day, m["key"], *(m[c] for c in (*COUNTS, *FIGURES, "wait_max_s")),
+             *(m["ratings"][r[1]] for r in RATINGS)) for m in services]  # fmt: skip
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO daily_services (office, day, service, {', '.join(_SERVICE_COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * (3 + len(_SERVICE_COLUMNS)))})",
+                rows,
+            )
+
+
+def refresh_service_months(conn, office: str | None = None, months=None) -> None:
+    """Recompute the monthly procedure rows of `office` (all when None) for `months` (all)."""
+    where, args = ["TRUE"], []
+    if office is not None:
+        where.append("office = %s")
+        args.append(office)
+    if months is not None:
+        where.append("date_trunc('month', day)::date = ANY(%s)")
+        args.append(sorted(months))
+    month_where = " AND ".join(w.replace("date_trunc('month', day)::date", "month") for w in where)
+    conn.execute(f"DELETE FROM monthly_services WHERE {month_where}", args)
+    conn.execute(
+        f"INSERT INTO monthly_services (office, month, service, {', '.join(SUMMED)}, wait_max_s) "
+        f"SELECT office, date_trunc('month', day)::date, service, {_SUMS} FROM "
+        f"(SELECT office, day, service, {_DAILY_PARTS} FROM daily_services "
+        f"WHERE {' AND '.join(where)}) d GROUP BY 1, 2, 3",
+        args,
+    )
+
+
+def procedure_sql(code: str, start: dt.date, end: dt.date, office: str | None) -> tuple[str, list]:
+    """Offices offering `code` (or with tickets of it), summed over [start, end] as the league."""
+    # Whole months from monthly_services, loose days from daily_services.
+    loose, whole = split(start, end)
+    parts, args = [], []
+    for a, b in loose:
+        parts.append(f"SELECT office, {_DAILY_PARTS} FROM daily_services "
+                     "WHERE service = %s AND day BETWEEN %s AND %s")  # fmt: skip
+        args += [code, a, b]
+    if whole:
+        parts.append(f"SELECT office, {', '.join(SUMMED)}, wait_max_s FROM monthly_services "
+                     "WHERE service = %s AND month >= %s AND month < %s")  # fmt: skip
+        args += [code, *whole]
+    sums = ", ".join(f"COALESCE(SUM(p.{c}), 0)" for c in SUMMED) + ", MAX(p.wait_max_s)"
+    sql = (f"SELECT o.code, o.name, o.targets ->> %s, {sums} FROM offices o LEFT JOIN "
+           f"({' UNION ALL '.join(parts)}) p ON p.office = o.code "
+           "WHERE (o.targets ? %s OR p.office IS NOT NULL) AND (%s::text IS NULL OR o.code = %s) "
+           "GROUP BY o.code ORDER BY o.code")  # fmt: skip
+    return sql, [code, *args, code, office, office]
+
+
 # One daily row as the summable parts a monthly row holds.
 _DAILY_PARTS = ", ".join(
     [*COUNTS, *RATINGS]
@@ -31,6 +113,11 @@ _DAILY_PARTS = ", ".join(
     + ["wait_max_s"]
 )
 _SUMS = ", ".join(f"SUM({c})" for c in SUMMED) + ", MAX(wait_max_s)"
+SERVICES_MIGRATION += (
+    f"INSERT INTO monthly_services (office, month, service, {', '.join(SUMMED)}, wait_max_s) "
+    f"SELECT office, date_trunc('month', day)::date, service, {_SUMS} FROM "
+    f"(SELECT office, day, service, {_DAILY_PARTS} FROM daily_services) d GROUP BY 1, 2, 3;"
+)
 
 
 def refresh_months(conn, office: str | None = None, months=None) -> None:

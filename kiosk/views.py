@@ -54,6 +54,8 @@ def _services(e) -> list[dict]:
     office = e.settings.office
     out = []
     for s in e.queue.line.services():
+        if s["kind"] == "return":
+            continue  # reached through the collect-results screen, never a button
         svc = office.service(s["code"])
         out.append(
             {

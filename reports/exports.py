@@ -269,3 +269,20 @@ def log_xlsx(tickets: list[dict], day: str, lang: str | None = None) -> bytes:
         )  # fmt: skip
     _table(ws, [t(name, lang) for _, name, _ in LOG_COLUMNS], rows, [kind for _, _, kind in LOG_COLUMNS])  # fmt: skip
     return _save(wb)
+
+
+def table_csv(columns, rows: list[dict], lang: str | None = None) -> bytes:
+    """Rows (flat dicts) as CSV under the columns' (key, header, kind) translated headers."""
+    header = [csv_header(name, k, kind, lang) for k, name, kind in columns]
+    return _csv_bytes(header, [["" if r.get(k) is None else r[k] for k, _, _ in columns]
+                               for r in rows])  # fmt: skip
+
+
+def table_xlsx(title: str, columns, rows: list[dict], lang: str | None = None) -> bytes:
+    """Rows (flat dicts) as one sheet under the columns' translated headers."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", "-", title)[:31]  # what Excel allows in a sheet name
+    _table(ws, [t(name, lang) for _, name, _ in columns],
+           [[r.get(k) for k, _, _ in columns] for r in rows], [kind for _, _, kind in columns])  # fmt: skip
+    return _save(wb)

@@ -117,7 +117,7 @@ class Sim:
         opened = []
         for s in self.office.services:
             sessions = s.hours.get(weekday, ())
-            if not sessions:
+            if not sessions or s.kind == "return":  # a return ticket needs a ready dossier
                 continue
             share = SHARE.get(s.code, 1 / max(1, len(self.office.services)))
             expected = BASE_PER_DAY * WEEKDAY_FACTOR.get(weekday, 0.5) * share * self.scale
@@ -214,7 +214,7 @@ class Sim:
         others = [
             s.code
             for s in self.office.services
-            if s.code != service and is_open(s, self.now, self.office.tz)
+            if s.code != service and s.kind != "return" and is_open(s, self.now, self.office.tz)
         ]
         if others and self.rng.random() < P_TRANSFER:
             self.at(

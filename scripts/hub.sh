@@ -43,6 +43,8 @@ hubflask() { .venv/bin/flask --app hub.wsgi "$@"; }
 hubflask init
 if ! hubflask office list | grep -q .; then
   hubflask user add tinh --role province_admin --password tinh12345 >/dev/null
+  # The province's procedure catalogue: the offices take its names and target waits.
+  hubflask catalogue import config/catalogue.example.csv
 fi
 .venv/bin/gunicorn --worker-class gthread --threads 32 -w 1 -b "0.0.0.0:$port" \
   --no-control-socket hub.wsgi:app >>"$data/hub.log" 2>&1 &
@@ -88,6 +90,8 @@ done
 cat <<MSG
 
 Province hub (trung tâm tỉnh): http://localhost:$port/   log in as tinh / tinh12345
+  A procedure across offices: http://localhost:$port/procedures/hotich
+  Device board: http://localhost:$port/devices   Catalogue: http://localhost:$port/catalogue
   API: http://localhost:$port/api/offices  (Bearer: flask --app hub.wsgi user token tinh)
 Offices (đơn vị), syncing every few seconds:
   XA1 ${names[0]}:  http://localhost:$((port + 1))/supervisor

@@ -46,6 +46,7 @@ else
 fi
 if [ $standalone = 1 ]; then
   mkdir -p "$dir/tmp" "$dir/logs"
+  tmp="$dir/tmp"
   user=""
   if [ "$(id -u)" = 0 ]; then
     # Workers drop root; they only write their temp files.
@@ -53,6 +54,12 @@ if [ $standalone = 1 ]; then
     id www-data >/dev/null 2>&1 || owner=nobody:nogroup
     user="user ${owner%%:*} ${owner##*:};"
     chown "$owner" "$dir/tmp"
+    # Bodies and responses over nginx's buffers go to temp files the workers write. A checkout
+    # under /root, or a test's private tmp, hides $dir from them: then use a private dir in /tmp.
+    if ! runuser -u "${owner%%:*}" -- test -w "$dir/tmp" 2>/dev/null; then
+      tmp=$(mktemp -d /tmp/onestop-nginx.XXXXXX)
+      chown "$owner" "$tmp"
+    fi
   fi
   cat >"$dir/nginx.conf" <<CONF
 # One-Stop Queue's own nginx (scripts/run.sh starts and stops it); written by nginx_conf.sh.
@@ -64,11 +71,11 @@ error_log $dir/logs/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
+    client_body_temp_path $tmp/body;
+    proxy_temp_path $tmp/proxy;
+    fastcgi_temp_path $tmp/fastcgi;
+    uwsgi_temp_path $tmp/uwsgi;
+    scgi_temp_path $tmp/scgi;
     include $dir/onestop.conf;
 $( [ $tls = 1 ] && echo "    include $dir/onestop-tls.conf;" )
 }

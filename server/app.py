@@ -19,6 +19,7 @@ import printer
 import reports
 from core.config_store import ConfigStore
 from core.devices import Devices, SignIns
+from core.dossiers import Dossiers
 from core.service import QueueService
 from core.store import Store
 from core.users import Users
@@ -32,6 +33,7 @@ from . import (
     auth,
     backup,
     cli,
+    dossiers_api,
     enrol,
     errors,
     hubsync,
@@ -105,6 +107,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["onestop"] = ext
     ext.config = liveconfig.LiveConfig(ext, versions)  # changes applied live (config_changed)
     ext.health["clock"] = lambda: queue.clock_.health(ext.settings.office.tz)  # steps, stale boot
+    d = site["dossiers"]
+    ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
+    ext.config.on_change(lambda new: ext.dossiers.configure(*(new["dossiers"][k] for k in (
+        "code_pattern", "keep_phone_days", "max_phone_days"))))  # fmt: skip
+    # A night the timer missed (power cut): no number outlives its day.
+    app.config["DOSSIERS_PURGED_AT_START"] = ext.dossiers.purge()
 
     i18n.init_app(app)  # one string catalogue
     errors.init_app(app)
@@ -125,6 +133,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app, site)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(admin_api.bp)
+    dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
     admin.init_app(app)  # /admin pages and /api/admin's users, devices, printer, voice
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it

@@ -25,7 +25,7 @@ def _wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(QueueError)
     def queue_error(e: QueueError):
-        return error_response(e.code, e.message, e.status)
+        return error_response(e.code, e.message, e.status, e.extra)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

@@ -28,13 +28,16 @@ from flask.cli import AppGroup
 from core import events as E
 from reports.summary import targets
 
+from . import hubcatalogue as catalogue
 from .kernel import Onestop, ext
 
 log = logging.getLogger("onestop.hubsync")
 HUB_TYPES = E.names(hub=True, stored=True)
-# What of an event's data may leave: no kiosk id, no free-text message, no display address.
+# What of an event's data may leave: no kiosk id, no free-text message, no display address;
+# of a dossier's events its status, promised date and source, never its code or a number.
 KEEP_DATA = frozenset({"priority", "estimated_wait_s", "ahead", "previous", "to", "rating",
-                       "reprint", "ms", "reason", "printer", "missing", "engines", "name"})  # fmt: skip
+                       "reprint", "ms", "reason", "printer", "missing", "engines", "name",
+                       "status", "from", "due", "source", "ready_at", "field"})  # fmt: skip
 CURSOR, SECRET = "hub_cursor", "hub_secret"
 
 
@@ -74,6 +77,10 @@ class Agent:
         self.last_ok: float | None = None
         self.last_error: str | None = None
         self.failures = 0
+        self.catalogue_error: str | None = None
+        # The server's own agent also takes up config versions another process saved
+        # (`flask hub sync` applying the catalogue), even with no screen connected.
+        self.in_server = False
         self._key: bytes | None = None
         self.thread: threading.Thread | None = None
 
@@ -140,11 +147,24 @@ class Agent:
         ).fetchone()
         return {
             "office": {"timezone": str(office.tz), "day_starts_at": office.day_starts_at,
-                       "targets": targets(conn, office), "config_version": version},
-            "health": health,
+                       "targets": targets(conn, office), "config_version": version,
+                       "catalogue_version": self.catalogue_version()},
+            "health": health, "devices": self.devices(),
             "live": {"waiting": waiting[0], "open_counters": opened[0],
                      "lag_events": max(0, self.pending() - sending), "sent_at": time.time()},
         }  # fmt: skip
+
+    def devices(self) -> list[dict]:
+        """Kiosks, screens and tablets as presence saw them; their addresses stay at home."""
+        presence = self.ext.devices.presence
+        if presence is None:
+            return []
+        return [{k: d[k] for k in ("kind", "name", "connected", "last_seen", "fault")}
+                for d in presence.snapshot()]  # fmt: skip
+
+    def catalogue_version(self) -> int | None:
+        value = _meta(self.ext.store.reader(), catalogue.CATALOGUE)
+        return int(value) if value else None
 
     def send_once(self) -> int:
         """Send one batch; returns how many events the hub acknowledged (raises on failure)."""
@@ -175,8 +195,23 @@ class Agent:
             n = self.send_once()
             total += n
             if n < self.cfg["batch"]:
-                return total
+                break
+        if not self.stop.is_set():
+            self.pull_catalogue()
         return total
+
+    def pull_catalogue(self) -> int | None:
+        """Fetch the province's catalogue when it changed and apply it; the version applied."""
+        # Recorded, never raised: the events went, and the hall keeps the names it has
+        # until a catalogue that fits arrives.
+        try:
+            if self.in_server:
+                self.ext.config.follow_outside()
+            return catalogue.pull(self)
+        except Exception as exc:
+            self.catalogue_error = str(exc)[:200]
+            log.info("hub catalogue not applied: %s", self.catalogue_error)
+            return None
 
     def delay(self) -> float:
         """Exponential back-off with full jitter after failures; the interval otherwise."""
@@ -200,7 +235,9 @@ class Agent:
         status = "ok" if self.failures == 0 and self.last_ok is not None else "degraded"
         return {"status": status, "url": self.cfg["url"], "pending_events": self.pending(),
                 "cursor": self.cursor(), "seconds_since_success": lag_s,
-                "failures": self.failures, "last_error": self.last_error}  # fmt: skip
+                "failures": self.failures, "last_error": self.last_error,
+                "catalogue_version": self.catalogue_version(),
+                "catalogue_error": self.catalogue_error}  # fmt: skip
 
 
 hub = AppGroup("hub", help="Sync with the province hub.")
@@ -242,6 +279,7 @@ def init_app(app: Flask, ext: Onestop):
         return lambda: {"status": "not_configured"}
     agent = app.extensions["hubsync"] = Agent(ext)
     if _serving():
+        agent.in_server = True
         agent.thread = threading.Thread(target=agent.run, name="hubsync", daemon=True)
         agent.thread.start()
     return agent.health

@@ -36,6 +36,7 @@ from core.store import Store
 from core.users import Users, has_role
 
 if TYPE_CHECKING:  # the feature types, for the reader and the type checker only
+    from core.dossiers import Dossiers
     from display.presence import Presence
     from kiosk.buttons import GpioButtons
     from printer.worker import PrintWorker
@@ -87,6 +88,7 @@ class Onestop:
     enrolled: EnrolledDevices | None = None  # enrolled kiosks, displays and tablets
     sign_ins: SignIns | None = None  # the counter each clerk signed in at
     config: LiveConfig | None = None  # the office's configuration: versions, applied live
+    dossiers: Dossiers | None = None  # dossiers, returns and the phone numbers kept with them
 
 
 def ext() -> Onestop:
@@ -146,9 +148,9 @@ class Device:
         return False  # a device holds no staff role, whatever it is
 
 
-def error_response(code: str, message: str, status: int):
-    """The API's error answer: {"error": {"code", "message"}} with a 4xx/5xx status."""
-    resp = jsonify({"error": {"code": code, "message": message}})
+def error_response(code: str, message: str, status: int, extra: dict | None = None):
+    """The API's error answer: {"error": {"code", "message"}, **extra} with a 4xx/5xx status."""
+    resp = jsonify({"error": {"code": code, "message": message}, **(extra or {})})
     resp.status_code = status
     return resp
 
@@ -405,8 +407,6 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     return value
 
-
-# -- progress of long commands ------------------------------------------------------------
 
 Progress = Callable[[int, int], None]
 """progress(done, total): called after each step; `done` counts up to `total`."""

@@ -137,6 +137,8 @@ class LiveConfig:
                 current = self.versions.current(conn)
                 if expected is not None and expected != (current["n"] if current else None):
                     raise StaleVersion(current["n"] if current else None)
+                if current is not None and current["config"] == new.data:
+                    return current["n"]  # nothing changed: no version, no screen re-reads
                 day = self.versions.day_of(now)
                 check_numbers(conn, day, e.settings, new)
                 write_office(conn, new.office)

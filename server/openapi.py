@@ -9,76 +9,39 @@ office's procedure codes and counter numbers as enums, so generated requests are
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 
 from flask import Blueprint, current_app, jsonify
 
 from core import states
 from core.schema import components
+from voice.openapi import PATHS as VOICE_PATHS
 
 from .openapi_admin import PATHS as ADMIN_PATHS
 from .openapi_admin import served_config
+from .openapi_dossiers import PATHS as DOSSIER_PATHS
+from .openapi_dossiers import specialise as specialise_dossiers
+from .openapi_parts import (
+    AUTH,
+    BAD,
+    CLERK,
+    COUNTER_PARAM,
+    EMPTY_BODY,
+    KIOSK,
+    NULL_STR,
+    PRINT,
+    PUBLIC,
+    TICKET,
+    TICKET_PARAM,
+    answer,
+    error,
+    json_body,
+    ref,
+    ref_param,
+)
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
-
-NULL_STR = {"type": ["string", "null"]}
-NULL_INT = {"type": ["integer", "null"]}
-TIME = {"type": ["string", "null"], "format": "date-time"}
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def answer(description: str, schema: dict | None = None, **more) -> dict:
-    out = {"description": description}
-    if schema is not None:
-        out["content"] = {"application/json": {"schema": schema}}
-    out.update(more)
-    return out
-
-
-def error(description: str) -> dict:
-    return answer(description, ref("Error"))
-
-
-def json_body(schema: dict, required: bool = False) -> dict:
-    return {"required": required, "content": {"application/json": {"schema": schema}}}
-
-
-BAD = {"400": error("Malformed body or invalid value."), "413": error("Body too large."),
-       "415": error("A body that is not application/json.")}  # fmt: skip
-AUTH = {
-    "401": error("No credentials, or a revoked token."),
-    "403": error("Role too low, CSRF, or wrong_counter (not the counter signed in at)."),
-}
-CLERK = [{"bearer": []}, {"session": [], "csrf": []}]
-# An enrolled kiosk (its token, or its browser's cookie and header), staff, or the server
-# machine itself with no credentials ({}).
-KIOSK = [{"bearer": []}, {"device": [], "device_header": []}, {"session": [], "csrf": []}, {}]
-PUBLIC: list = []
-PRINT = {
-    "type": "object",
-    "required": ["print"],
-    "properties": {
-        "print": {
-            "type": "object",
-            "required": ["status"],
-            "properties": {"status": {"type": "string"}, "reason": {"type": ["string", "null"]}},
-        }
-    },
-}
-
-
-def ref_param(name: str) -> dict:
-    return {"$ref": f"#/components/parameters/{name}"}
-
-
-TICKET = answer("The ticket.", {"type": "object", "required": ["ticket"],
-                                "properties": {"ticket": ref("Ticket")}})  # fmt: skip
-COUNTER_PARAM = {"$ref": "#/components/parameters/CounterNumber"}
-TICKET_PARAM = {"$ref": "#/components/parameters/TicketId"}
-EMPTY_BODY = json_body({"type": "object", "description": "Ignored; may be empty."})
 
 
 def counter_action(summary: str, conflict: str, body: dict | None = None) -> dict:
@@ -381,7 +344,10 @@ SPEC: dict = {
                             "name_en": {"type": "string"}, "prefix": {"type": "string"},
                             "open": {"type": "boolean"}, "waiting": {"type": "integer"},
                             "estimated_wait_s": {"type": "integer"},
-                            "target_wait_s": {"type": "integer"}}},
+                            "target_wait_s": {"type": "integer"},
+                            "kind": {"type": "string", "enum": ["normal", "return"],
+                                     "description": "return: the result-return procedure "
+                                                    "(no kiosk button)."}}},
             **components(ref),  # Ticket, PublicTicket, Counter, Call, Snapshot, ... (core/shapes.py)
             "Metrics": METRICS,
             "DailyReport": {"type": "object", "required": ["date", "office"], "properties": {
@@ -395,7 +361,11 @@ SPEC: dict = {
     },
 }  # fmt: skip
 
+# The features' own paths, described beside their routes.
+SPEC["paths"].update(VOICE_PATHS)
 SPEC["paths"].update(ADMIN_PATHS)  # the admin's configuration API (server/openapi_admin.py)
+SPEC["paths"].update(DOSSIER_PATHS)  # server/openapi_dossiers.py
+SPEC["tags"].append({"name": "dossiers"})
 
 # Operations described here that a blueprint may not serve (none now: all have landed).
 PLANNED: set[tuple[str, str]] = set()
@@ -411,7 +381,7 @@ def routed(app) -> set[tuple[str, str]]:
     return out
 
 
-def spec_for(office, app=None, config: dict | None = None) -> dict:
+def spec_for(office, app=None, config: dict | None = None, version: int | None = None) -> dict:
     """The spec with this office's procedure codes and counter numbers as enums.
 
     With `app`, operations it does not serve (PLANNED ones whose blueprint has not landed)
@@ -431,7 +401,11 @@ def spec_for(office, app=None, config: dict | None = None) -> dict:
     comp["parameters"]["CounterNumber"]["schema"]["enum"] = [c.number for c in office.counters]
     spec["info"]["x-office"] = office.name
     if config is not None:
-        served_config(spec, config)
+        served_config(spec, config, version)
+    if app is not None:
+        e = app.extensions["onestop"]
+        today = dt.date.fromisoformat(e.queue._day)
+        specialise_dossiers(spec, e.settings["dossiers"]["code_pattern"], today)
     return spec
 
 
@@ -439,4 +413,4 @@ def spec_for(office, app=None, config: dict | None = None) -> dict:
 def openapi_json():
     app = current_app._get_current_object()
     e = app.extensions["onestop"]
-    return jsonify(spec_for(e.settings.office, app, e.config.data()))
+    return jsonify(spec_for(e.settings.office, app, e.config.data(), e.config.version))

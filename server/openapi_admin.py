@@ -102,7 +102,7 @@ PATHS: dict = {
 }  # fmt: skip
 
 
-def served_config(spec: dict, config: dict) -> None:
+def served_config(spec: dict, config: dict, version: int | None = None) -> None:
     """The served spec's body is this office's current config (`const`), as its procedure
     codes are enums: a generated request is one the model can accept. The office's rules
     across keys (references, unique codes, number ranges) are not JSON Schema's to state;
@@ -111,6 +111,15 @@ def served_config(spec: dict, config: dict) -> None:
     if put is not None:
         schema = put["requestBody"]["content"]["application/json"]["schema"]
         schema["properties"]["config"] = {**OFFICE, "const": config}
+    if version is None:
+        return
+    # The version in force is the one a generated change may name; any other is 409.
+    for path, method in (("/api/admin/config", "put"),
+                         ("/api/admin/config/versions/{number}/restore", "post")):  # fmt: skip
+        op = spec["paths"].get(path, {}).get(method)
+        for i, p in enumerate(op.get("parameters", []) if op else []):
+            if p.get("name") == "If-Match":
+                op["parameters"][i] = {**p, "schema": {"type": "string", "enum": [str(version)]}}
 
 
 # The admin pages' finer routes (admin/api.py): users, devices, procedures, printer, voice.

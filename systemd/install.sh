@@ -144,6 +144,8 @@ apt_packages() {
   local pkgs=(python3 fonts-dejavu-core fonts-noto-core)
   if has_role server; then
     pkgs+=(python3-venv python3-pip espeak-ng sox alsa-utils libusb-1.0-0 sqlite3 udev)
+    # Decoding the office's own recordings (WAV, MP3) for the voice: docs/voice.md.
+    pkgs+=(libsox-fmt-mp3)
     # The reverse proxy in front and the office CA behind its HTTPS (docs/security.md).
     pkgs+=(nginx openssl)
     # gpiozero's pin library for the optional kiosk buttons (Raspberry Pi OS only).

@@ -6,6 +6,8 @@ memory, returns the URLs of the segments already cached and queues the missing o
 rendering on a background thread. Voice also subscribes to `ticket_called` on a thread of
 its own to check that every segment arrived (`voice_gap`) and to play on the server. A segment not yet cached gets the URL of the file the first
 offline engine (espeak-ng) will write; the audio route waits briefly for that render.
+A segment the office recorded (voice/recorded.py) is played from its recording, before any
+engine.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class VoiceService:
         self.gaps: deque = deque(maxlen=50)
         self.record: Callable[..., None] | None = None  # queue.record, set by init_app
         self.player = None
+        self.recorded = None  # RecordedVoice, set by init_app: tried before every engine
         self._plans: dict[tuple[str, str], dict] = {}  # what the screens were told, newest last
         self._plans_lock = threading.Lock()
         self._config_mtime = self._mtime()
@@ -191,13 +194,20 @@ class VoiceService:
         self._start("voice-urgent", self._urgent_loop)
         self._urgent.put((name, seg))
 
-    def call(self, number: str, counter: int) -> dict:
+    def urls(self, segments: list[Segment], pending: bool = False) -> list[str]:
+        """Audio URLs in order: the office's recording where there is one, else resolve()."""
+        rec = self.recorded
+        own = [rec.url(s, pending) if rec else None for s in segments]
+        rest = iter(self.resolve([s for s, u in zip(segments, own, strict=True) if u is None]))
+        return [u or URL_PREFIX + next(rest) for u in own]
+
+    def call(self, number: str, counter: int, pending: bool = False) -> dict:
         """Announcer.call: the sentence and the ordered audio URLs. Never blocks, never raises."""
         try:
             text, segments = call_plan(number, counter, self.cfg)
             if not self.active:
                 return {"text": text, "audio": []}
-            return {"text": text, "audio": [URL_PREFIX + n for n in self.resolve(segments)]}
+            return {"text": text, "audio": self.urls(segments, pending)}
         except Exception:  # on the screens' path: a voice bug must not hold back the call
             log.exception("voice: cannot announce %r at counter %r", number, counter)
             return {"text": plain_sentence(number, counter), "audio": []}
@@ -389,8 +399,15 @@ class VoiceService:
                 self.record(events.VOICE_GAP, ticket.id, counter=call.counter,
                             missing=missing, engines=[e.name for e in self.engines])  # fmt: skip
         if self.player is not None:
-            paths = [self.cache.path(n) for n in files if self.cache.has(n)]
+            paths = [p for p in map(self._path_of, call.audio) if p is not None]
             self.player.play(paths, repeat=self.repeat, recall=payload.recall)
+
+    def _path_of(self, url: str) -> Path | None:
+        """The file behind a planned URL (a cached segment or a saved recording)."""
+        name = url.rsplit("/", 1)[-1]
+        if url.startswith(URL_PREFIX):
+            return self.cache.path(name) if self.cache.has(name) else None
+        return self.recorded.path(name) if self.recorded is not None else None
 
     # -- health ----------------------------------------------------------------------------
 
@@ -417,4 +434,5 @@ class VoiceService:
             "warming": self.warming,
             "last_warm": self.last_warm,
             "recent_gaps": len(self.gaps),
+            "recorded": sum(1 for s in needed if self.recorded and self.recorded.url(s)),
         }

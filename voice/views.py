@@ -1,12 +1,16 @@
-"""The `voice` blueprint (/voice): cached audio segments, the player's settings, its script."""
+"""The `voice` blueprint (/voice): cached segments, saved recordings, the player's settings and script."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Blueprint, Flask, jsonify, redirect, send_file
 
 from server.kernel import error_response, ext
 
+from .admin import bp as admin_bp
+from .recorded import RecordedVoice
 from .service import CHIME_URL, URL_PREFIX, VoiceService
 
 bp = Blueprint(
@@ -40,6 +44,18 @@ def audio(name: str):
     return resp
 
 
+@bp.get("/recorded/<string:name>")
+def recorded_audio(name: str):
+    """One saved recording of the office's voice (a new take has a new name)."""
+    rec = service().recorded
+    path = rec.path(name) if rec is not None else None
+    if path is None:
+        return error_response("unknown_audio", "No such recording.", 404)
+    resp = send_file(path, mimetype="audio/wav", max_age=AUDIO_MAX_AGE, conditional=True)
+    resp.headers["Cache-Control"] = f"public, max-age={AUDIO_MAX_AGE}, immutable"
+    return resp
+
+
 @bp.get("/config")
 def config():
     """What the browser player needs: whether to speak, how often, the chime."""
@@ -58,6 +74,7 @@ def init_app(app: Flask, ext) -> VoiceService:
     """Build the voice service, subscribe it to calls, serve its files."""
     voice = VoiceService(ext.settings, ext.data_dir)
     voice.record = ext.queue.record
+    voice.recorded = RecordedVoice(ext.store, Path(ext.data_dir) / "voice" / "recorded", ext.clock)
     if ext.settings["voice"]["server_playback"]:
         from .player import AudioPlayer
 
@@ -69,6 +86,7 @@ def init_app(app: Flask, ext) -> VoiceService:
     ext.health["voice"] = voice.health
     ext.devices.voice = voice
     app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
     from . import cli as voice_cli
 
     voice_cli.init_app(app)

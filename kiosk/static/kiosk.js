@@ -131,7 +131,8 @@
       .then(function (body) {
         var hours = {};
         services.forEach(function (s) { hours[s.code] = s; });
-        services = body.services.map(function (s) {
+        // The result-return procedure has no button: the collect-results screen reaches it.
+        services = body.services.filter(function (s) { return s.kind !== "return"; }).map(function (s) {
           var old = hours[s.code] || {};
           s.hours_vi = old.hours_vi; s.hours_en = old.hours_en;
           return s;

@@ -250,3 +250,12 @@ def code(v: str) -> str | None:
 def prefix(v: str) -> str | None:
     """1-3 capital letters."""
     return None if re.fullmatch(r"[A-Z]{1,3}", v) else "use 1-3 capital letters"
+
+
+def regex(v: str) -> str | None:
+    """A Python regular expression."""
+    try:
+        re.compile(v)
+    except re.error as e:
+        return f"not a regular expression: {e}"
+    return None

@@ -137,6 +137,10 @@ class Settings:
         if not self.services:
             raise ConfigError(p, "services", "at least one procedure is required")
         _unique(self.services, "code", p, "services", "duplicate procedure code {!r}")
+        returns = [i for i, s in enumerate(self.services) if s["kind"] == "return"]
+        if len(returns) > 1:
+            raise ConfigError(p, f"services[{returns[1]}].kind",
+                              "only one procedure may be the result-return one")  # fmt: skip
         self._ranges(p)
         if not self.counters:
             raise ConfigError(p, "counters", "at least one counter is required")
@@ -150,8 +154,12 @@ class Settings:
         for i, d in enumerate(self.displays):
             self._known(d["counters"], numbers, p, f"displays[{i}].counters", "counter")
             self._known(d["services"], codes, p, f"displays[{i}].services", "procedure")
+        returns = {s["code"] for s in self.services if s["kind"] == "return"}
         for i, b in enumerate(self.buttons):
             self._known([b["service"]], codes, p, f"kiosk.buttons[{i}].service", "procedure")
+            if b["service"] in returns:  # a return ticket is for a ready dossier's code only
+                raise ConfigError(p, f"kiosk.buttons[{i}].service",
+                                  "the result-return procedure has no button")  # fmt: skip
 
     @staticmethod
     def _known(names, known: set, p: str, key: str, what: str) -> None:
@@ -179,7 +187,7 @@ class Settings:
                 code=s["code"], name=s["name"], name_en=s["name_en"] or s["name"],
                 prefix=s["prefix"], range_start=s["range_start"], range_end=s["range_end"],
                 target_wait_s=s["target_wait_min"] * 60, service_s=s["service_min"] * 60,
-                hours=s["hours"], digits=max(3, len(str(s["range_end"]))),
+                hours=s["hours"], digits=max(3, len(str(s["range_end"]))), kind=s["kind"],
             )
             for s in self.services
         )  # fmt: skip

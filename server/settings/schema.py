@@ -9,6 +9,7 @@ from .fields import (
     http_url,
     not_empty,
     prefix,
+    regex,
     time_set,
     time_zone,
     voice_template,
@@ -243,6 +244,21 @@ SECTIONS: dict[str, dict[str, Setting]] = {
             int, 128, "Open websockets in all (each holds a server thread).", lo=1, hi=100000
         ),
     },
+    "dossiers": {
+        "code_pattern": Setting(
+            str, r"^[A-Z0-9.\-]{6,40}$",
+            "Regular expression a dossier code must match (after upper-casing).",
+            check=regex,
+        ),
+        "keep_phone_days": Setting(
+            int, 30, "Days a citizen's phone number is kept after the result is returned.",
+            lo=0, hi=365,
+        ),
+        "max_phone_days": Setting(
+            int, 90, "Days a phone number is kept at most after the dossier was received.",
+            lo=1, hi=730,
+        ),
+    },
 }  # fmt: skip
 
 ITEMS: dict[str, dict[str, Setting]] = {
@@ -269,6 +285,10 @@ ITEMS: dict[str, dict[str, Setting]] = {
         "fee_en": Setting(str, "", "Fees in English."),
         "hours": Setting(
             "hours", {}, 'Opening sessions per day: mon..sun or weekdays = ["07:30-11:30", ...].'
+        ),
+        "kind": Setting(
+            str, "normal", "return: the result-return procedure (at most one; not a kiosk "
+            "button, reached by the collect-results screen).", choices=("normal", "return"),
         ),
     },
     "counters": {

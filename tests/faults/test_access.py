@@ -14,13 +14,15 @@ from server.app import create_app
 from server.sockets import socketio
 from tests.faults.tools import dump
 from tests.helpers import ROOT, site_config
+from voice.phrase import Segment
+from voice.recorded import recording_key
 
 OK = "ok"  # allowed: any answer but 401/403 (a 404 or 409 from the domain is fine), never 5xx
 R401, R403 = 401, 403
 LOGIN = "login"  # a page that redirects anonymous visitors to /login
 ROLES = ("anonymous", "clerk", "supervisor", "admin")
 
-# Every route. {ticket_id}, {number}, {name} and {lang} are filled in; a body of None sends none.
+# Every route. {ticket_id}, {number}, {name}, {lang} and {key} are filled in; a body of None sends none.
 # Routes still being built on other branches are marked planned: they are checked once they
 # exist. ADD A ROW HERE FOR EVERY NEW ROUTE (test_every_route_has_a_row fails until you do).
 # fmt: off
@@ -73,6 +75,15 @@ MATRIX = [
     ("GET",  "/supervisor/print",                    None,                    LOGIN, R403,  OK,    OK,    False),
     # Needs a device's token in ?token= (none is sent here): see tests/server/test_devices.py.
     ("GET",  "/devices/enrol",                       None,                    R401,  R401,  R401,  R401,  False),
+    # The office's recorded voice ({key}: the lead-in segment of the demo office).
+    ("GET",  "/voice/recorded/{name}",               None,                    OK,    OK,    OK,    OK,    False),
+    ("GET",  "/admin/voice",                         None,                    LOGIN, R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/voice/segments",            None,                    R401,  R403,  R403,  OK,    False),
+    ("PUT",  "/api/admin/voice/segments/{key}",      None,                    R401,  R403,  R403,  OK,    False),
+    ("DELETE", "/api/admin/voice/segments/{key}",    None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/voice/segments/{key}/audio", None,                   R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/segments/{key}/save", None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/preview",             {"number": "A012", "counter": 2}, R401, R403, R403, OK, False),
     # What the kiosk, lobby display and console re-read after a configuration change.
     ("GET",  "/kiosk/data.json",                     None,                    OK,    OK,    OK,    OK,    False),
     ("GET",  "/display/config.json",                 None,                    OK,    OK,    OK,    OK,    False),
@@ -83,6 +94,15 @@ MATRIX = [
     ("GET",  "/api/admin/config/versions",           None,                    R401,  R403,  R403,  OK,    False),
     ("GET",  "/api/admin/config/versions/{number}",  None,                    R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/config/versions/{number}/restore", None,             R401,  R403,  R403,  OK,    False),
+    # Dossiers and result return (server/dossiers_api.py).
+    ("POST", "/api/counters/{number}/dossiers",      {"code": "HS-ACCESS-1", "due": "2026-12-31"}, R401, OK, OK, OK, False),
+    ("POST", "/api/counters/{number}/advice-only",   None,                    R401,  OK,    OK,    OK,    False),
+    ("GET",  "/api/dossiers",                        None,                    R401,  OK,    OK,    OK,    False),
+    ("GET",  "/api/dossiers/{code}",                 None,                    R401,  OK,    OK,    OK,    False),
+    ("POST", "/api/dossiers/{code}/status",          {"status": "in_progress"}, R401, OK,   OK,    OK,    False),
+    ("POST", "/api/dossiers/{code}/correct",         {"field": "due", "value": "2026-12-31"}, R401, OK, OK, OK, False),
+    ("GET",  "/api/dossiers/{code}/contact",         None,                    R401,  R403,  OK,    OK,    False),
+    ("POST", "/api/returns",                         {"code": "HS-ACCESS-1"}, OK,    OK,    OK,    OK,    False),
     # The admin pages (admin/): pages need an admin's login; the finer routes are admin only.
     ("GET",  "/admin/",                              None,                    LOGIN, R403,  R403,  OK,    False),
     ("GET",  "/admin/{slug}",                        None,                    LOGIN, R403,  R403,  OK,    False),
@@ -108,6 +128,7 @@ DEVICE_KINDS = ("remote", "kiosk", "display", "tablet")
 DEVICE_MATRIX = {
     # (method, path)                                 remote kiosk  display tablet
     ("POST", "/api/tickets"):                        (R401,  OK,    R403,   R403),
+    ("POST", "/api/returns"):                        (R401,  OK,    R403,   R403),
     # The matrix's ticket waits (no counter yet): not the tablet's to rate.
     ("POST", "/api/tickets/{ticket_id}/feedback"):   (OK,    R403,  R403,   R403),
     ("GET",  "/api/counters/{number}/rating-ticket"): (R401, R403,  R403,   OK),
@@ -132,6 +153,7 @@ UNLISTED = {("POST", "/login"), ("POST", "/logout")} | {
     for prefix in ("", "/counter", "/display", "/kiosk", "/reports", "/voice", "/admin")
 }
 # fmt: on
+VOICE_KEY = recording_key(Segment("vi", "Mời công dân có số thứ tự"))
 
 
 def rule_paths(app) -> set[tuple[str, str]]:
@@ -196,8 +218,15 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             assert planned, f"{method} {path} is in the matrix but not served"
             waiting.append(f"{method} {path}")
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en",
-                          slug="users")  # fmt: skip
+        url = path.format(
+            ticket_id=ticket_id,
+            number=1,
+            name="0123456789abcdef.wav",
+            lang="en",
+            key=VOICE_KEY,
+            code="HS-ACCESS-1",
+            slug="users",
+        )
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
                 want = expected[0]  # pages are for browser sessions; a token is no login
@@ -227,8 +256,15 @@ def test_device_matrix(app, onestop, ticket_id, figures):
     for method, path, body, anonymous, *_ in MATRIX:
         if not routed(app, method, path):
             continue
-        url = path.format(ticket_id=ticket_id, number=1, name="0123456789abcdef.wav", lang="en",
-                          slug="users")  # fmt: skip
+        url = path.format(
+            ticket_id=ticket_id,
+            number=1,
+            name="0123456789abcdef.wav",
+            lang="en",
+            key=VOICE_KEY,
+            code="HS-ACCESS-1",
+            slug="users",
+        )
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):
             env = {"REMOTE_ADDR": "10.0.0.9"} if who == "remote" else {}

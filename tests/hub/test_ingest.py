@@ -144,7 +144,8 @@ def test_roles_and_scopes(hub_app, hub_url):
     csv = client.get(q + "&format=csv", headers=prov)
     assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
     lines = csv.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("code,name,issued,served") and lines[2].startswith("XA2,Xã Hai,2,")
+    assert lines[0].startswith("Mã [code],Đơn vị [name],Số phiếu [issued],Đã phục vụ [served]")
+    assert lines[2].startswith("XA2,Xã Hai,2,")
     r = client.get("/api/offices/XA1/daily?date=2026-11-30", headers=own)
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "forbidden"
     assert client.get("/api/offices/XA2/daily?date=2026-11-30", headers=own).status_code == 200

@@ -128,6 +128,13 @@ RULES = [
     (buttons({"pin": 40, "service": "hotich"}), "kiosk.buttons[0].pin", "must be 0 to 27"),
     (buttons({"pin": 17, "service": "hotich"}, {"pin": 17, "service": "datdai"}),
      "kiosk.buttons[1].pin", "GPIO pin 17 is used twice"),
+    # dossiers and the result-return procedure
+    (service(0, kind="return"), "services[6].kind", "only one procedure may be the result-return"),
+    (service(0, kind="both"), "services[0].kind", "must be one of normal, return"),
+    (buttons({"pin": 17, "service": "traketqua"}), "kiosk.buttons[0].service", "has no button"),
+    (site_config(dossiers={"code_pattern": "[A-Z"}), "dossiers.code_pattern", "not a regular expression"),
+    (site_config(dossiers={"keep_phone_days": -1}), "dossiers.keep_phone_days", "must be 0 to 365"),
+    (site_config(dossiers={"max_phone_days": 0}), "dossiers.max_phone_days", "must be 1 to 730"),
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ SCRIPTS = sorted(
         "counter/static/*.js",
         "display/static/*.js",
         "reports/static/*.js",
+        "voice/static/voice_admin.js",
         "admin/static/*.js",
     )  # fmt: skip
     for p in ROOT.glob(pattern)

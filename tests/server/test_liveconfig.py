@@ -420,3 +420,15 @@ def toml_text(data: dict) -> str:
     from server.settings.toml_out import dumps
 
     return dumps(data)
+
+
+def test_saving_the_office_unchanged_makes_no_version(client, auth, onestop):
+    """A form saved with nothing edited (or a retried PUT) is no change: no version, no
+    `config_changed`, and the version the admin holds stays good."""
+    version, config = get_config(client, auth)
+    before = stored(onestop)
+    r = put(client, auth, config, version)
+    assert r.status_code == 200 and r.get_json()["version"] == version
+    assert stored(onestop) == before
+    config["services"][0]["name"] = "Hộ tịch"
+    assert put(client, auth, config, version).get_json()["version"] == version + 1

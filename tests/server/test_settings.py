@@ -13,7 +13,9 @@ def test_demo_config_loads():
     s = load(ROOT / "config" / "site.toml")
     assert s.office.name == "UBND xã Tân Châu – Bộ phận Một cửa"
     assert s.office.timezone == "Asia/Ho_Chi_Minh"
-    assert 5 <= len(s.office.services) <= 6 and len(s.office.counters) == 4
+    normal = [svc for svc in s.office.services if svc.kind == "normal"]
+    assert 5 <= len(normal) <= 6 and len(s.office.counters) == 4
+    assert s.office.return_service.code == "traketqua"  # and the result-return procedure
     assert s.office.enforce_hours is False
     hotich = s.office.service("hotich")
     assert hotich.hours["sat"] and not s.office.service("chungthuc").hours.get("sat")

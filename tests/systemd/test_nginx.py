@@ -165,3 +165,34 @@ def test_open_sockets_are_bounded_per_real_address_through_nginx(stack):
     assert code == "101"
     for _, sock in [*held, (code, s)]:
         sock.close()
+
+
+@pytest.mark.slow
+def test_a_voice_recording_passes_nginx_other_big_bodies_do_not(stack):
+    """Uploads to /api/admin/voice/segments/ may be 9 MiB; every other body stays at 256 KiB."""
+    from tests.voice.test_recorded import LEAD, key_of, tone_wav
+
+    h = {"Authorization": f"Bearer {stack.app.token('admin1', 'admin')}"}
+    take = tone_wav(tone_s=4.0, rate=48000)  # ~1 MiB: four times what other routes take
+    assert len(take) > 4 * 256 * 1024 * 0.9
+    url = f"{stack.url}/api/admin/voice/segments/{key_of(LEAD)}"
+    r = requests.put(url, data=take, headers={**h, "Content-Type": "audio/wav"}, timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    assert abs(r.json()["duration_ms"] - 4100) <= 20
+    r = requests.post(stack.url + "/api/tickets", data=take, timeout=30,
+                      headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 413
+    # Over nginx's own bound: refused before the app, with the app's JSON error.
+    r = requests.put(url, data=b"\0" * (10 * 1024 * 1024), timeout=30,
+                     headers={**h, "Content-Type": "audio/wav"})  # fmt: skip
+    assert r.status_code == 400 and r.json()["error"]["code"] == "too_large"
+
+
+def test_a_body_over_nginx_buffers_reaches_the_app(stack):
+    """A body nginx spools to a temp file (here 200 KiB, under the app's 256 KiB) is the app's to
+    judge: its JSON error, not nginx's 500 because the worker could not write its temp dir."""
+    r = requests.post(stack.url + "/api/tickets", data=b"{" + b" " * 200_000 + b"}", timeout=30,
+                      headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code in (400, 401, 403), r.text[:200]
+    assert "error" in r.json()
+    assert "Permission denied" not in (stack.dir / "logs" / "error.log").read_text()

@@ -192,5 +192,5 @@ def test_warm_while_offline_says_so_and_still_completes(tmp_path, clock, google)
     app = voice_app(tmp_path, clock)
     result = app.test_cli_runner().invoke(args=["voice", "warm"])
     assert result.exit_code == 0, result.output
-    assert "rendered now: espeak 18; missing: 0." in result.output
+    assert "rendered now: espeak 19; missing: 0." in result.output
     assert "gtts: offline:" in result.output and len(google.requests) == 1

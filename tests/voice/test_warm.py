@@ -115,7 +115,7 @@ def test_health_reports_cached_and_missing(tmp_path, clock):
     app.extensions["onestop"].devices.voice.warm()
     after = client.get("/api/health").get_json()["checks"]["voice"]
     assert after["status"] == "ok"
-    assert after["segments"] == {"needed": 18, "cached": 18, "missing": 0, "preferred_engine": 18}
+    assert after["segments"] == {"needed": 19, "cached": 19, "missing": 0, "preferred_engine": 19}
     assert after["engines"]["espeak"]["available"] is True
 
 
@@ -177,7 +177,7 @@ def test_flask_voice_warm_in_a_real_process(tmp_path):
     out = subprocess.run([sys.executable, "-m", "flask", "voice", "warm"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert "Segments needed: 18; rendered now: espeak 18; missing: 0." in out.stdout
+    assert "Segments needed: 19; rendered now: espeak 19; missing: 0." in out.stdout
 
 
 def test_warm_reports_a_step_per_segment_of_each_pass(tmp_path, clock):
@@ -197,8 +197,8 @@ def test_warm_off_a_terminal_prints_only_its_summary_lines(tmp_path, clock):
     assert no_progress_artefacts(out.output)
     lines = out.output.splitlines()
     assert len(lines) == 2, lines
-    assert lines[0] == "Segments needed: 18; rendered now: espeak 18; missing: 0."
-    assert lines[1].startswith("Cache: 18 files")
+    assert lines[0] == "Segments needed: 19; rendered now: espeak 19; missing: 0."
+    assert lines[1].startswith("Cache: 19 files")
 
 
 def test_flask_voice_warm_draws_a_bar_on_a_terminal(tmp_path):
@@ -209,13 +209,13 @@ def test_flask_voice_warm_draws_a_bar_on_a_terminal(tmp_path):
     cfg.write_text(text.replace('engines = ["gtts", "espeak"]', 'engines = ["espeak"]'), "utf-8")
     rc, screen = flask_in_pty(tmp_path / "data", "voice", "warm", env={"ONESTOP_CONFIG": str(cfg)})
     assert rc == 0, screen
-    assert BAR_RE.search(screen) and "Rendering segments" in screen and "36/36" in screen
-    assert "Segments needed: 18; rendered now: espeak 18; missing: 0." in screen
+    assert BAR_RE.search(screen) and "Rendering segments" in screen and "38/38" in screen
+    assert "Segments needed: 19; rendered now: espeak 19; missing: 0." in screen
     # --verbose prints a line per segment instead of the bar.
     rc, screen = flask_in_pty(tmp_path / "data2", "voice", "warm", "-v",
                               env={"ONESTOP_CONFIG": str(cfg)})  # fmt: skip
     assert rc == 0, screen
-    assert not BAR_RE.search(screen) and screen.count("espeak\t") == 18
+    assert not BAR_RE.search(screen) and screen.count("espeak\t") == 19
 
 
 def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
@@ -242,7 +242,7 @@ def test_a_changed_config_file_is_warmed_before_the_restart(tmp_path, clock):
     assert report["rendered"] == {"espeak": 1} and report["missing"] == 0
     assert voice.best(Segment("vi", "giê"))
     # The running office keeps its config until restarted: G is not callable yet.
-    assert voice.health()["segments"]["needed"] == 18
+    assert voice.health()["segments"]["needed"] == 19
 
 
 @pytest.mark.slow
@@ -264,7 +264,7 @@ def test_a_real_server_warms_in_the_background_at_start(tmp_path):
             if voice["segments"]["missing"] == 0:
                 break
             time.sleep(0.2)
-        assert voice["status"] == "ok" and voice["segments"]["cached"] == 18
-        assert len(list((server.data_dir / "voice" / "audio").glob("*.wav"))) == 18
+        assert voice["status"] == "ok" and voice["segments"]["cached"] == 19
+        assert len(list((server.data_dir / "voice" / "audio").glob("*.wav"))) == 19
     finally:
         server.stop()

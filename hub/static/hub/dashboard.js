@@ -6,6 +6,7 @@
   const $ = (sel) => document.querySelector(sel);
   let token = sessionStorage.getItem("hubToken");
   let rows = [];
+  let staleAfter = 900;
   let sort = { key: "within_target_pct", dir: -1 };
   let chart = null;
   let pending = null;
@@ -56,11 +57,11 @@
 
   // Offices not heard from, and every health check of an office that is not fine.
   function drawDevices() {
-    const stale = Date.now() - 15 * 60 * 1000;
+    const stale = Date.now() - staleAfter * 1000;
     const bad = [];
     for (const r of rows) {
       const seen = r.live.last_contact ? Date.parse(r.live.last_contact) : 0;
-      if (seen < stale) bad.push([r.name, "hub", S["hub.not_heard"]]);
+      if (seen < stale) bad.push([r.name, "hub", S["hub.stale"].replace("{minutes}", Math.round(staleAfter / 60))]);
       for (const [name, status] of Object.entries(r.live.devices || {})) {
         if (!["ok", "disabled", "not_configured"].includes(status)) bad.push([r.name, name, status]);
       }
@@ -88,14 +89,15 @@
   }
 
   // A plain link cannot carry the Bearer token: fetch the file, hand it over as a blob.
-  async function downloadCsv() {
+  async function download(kind) {
     const q = period();
-    q.set("format", "csv");
+    q.set("format", kind);
+    q.set("lang", lang);
     const r = await fetch("/api/offices?" + q, { headers: { Authorization: "Bearer " + token } });
     if (!r.ok) return;
     const a = document.createElement("a");
     a.href = URL.createObjectURL(await r.blob());
-    a.download = `don-vi-${q.get("from")}-${q.get("to")}.csv`;
+    a.download = `don-vi-${q.get("from")}-${q.get("to")}.${kind}`;
     a.click();
     URL.revokeObjectURL(a.href);
   }
@@ -104,7 +106,9 @@
     const q = period();
     const r = await fetch("/api/offices?" + q, { headers: { Authorization: "Bearer " + token } });
     if (r.status === 401) { sessionStorage.removeItem("hubToken"); token = null; showLogin(); return; }
-    rows = (await r.json()).offices;
+    const body = await r.json();
+    rows = body.offices;
+    staleAfter = body.stale_after_s;
     render();
   }
 
@@ -140,7 +144,8 @@
     showBoard();
   });
   $("#period").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  $("#csv").addEventListener("click", downloadCsv);
+  $("#csv").addEventListener("click", () => download("csv"));
+  $("#xlsx").addEventListener("click", () => download("xlsx"));
   $("#today").addEventListener("click", () => { const f = $("#period"); f.elements.from.value = f.elements.to.value = today(); load(); });
   document.querySelectorAll("#league th").forEach((th) => th.addEventListener("click", () => {
     sort = { key: th.dataset.key, dir: sort.key === th.dataset.key ? -sort.dir : (th.dataset.type === "text" ? 1 : -1) };

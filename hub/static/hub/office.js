@@ -13,8 +13,32 @@
 
   function row(cells) {
     const tr = document.createElement("tr");
-    for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
+    for (const c of cells) {
+      const td = document.createElement("td");
+      if (c instanceof Node) td.appendChild(c); else td.textContent = c;
+      tr.appendChild(td);
+    }
     return tr;
+  }
+
+  // A procedure's name leads to it compared across offices, over the same day.
+  function compareLink(key, date) {
+    const a = document.createElement("a");
+    a.href = `/procedures/${encodeURIComponent(key)}?lang=${lang}&from=${date}&to=${date}`;
+    a.textContent = key;
+    return a;
+  }
+
+  async function download(kind) {
+    const date = new FormData($("#period")).get("date");
+    const r = await fetch(`/api/offices/${encodeURIComponent(code)}/daily?date=${date}&format=${kind}&lang=${lang}`, auth);
+    if (!r.ok) return;
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await r.blob());
+    a.download = `${code}-${date}.${kind}`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
   }
 
   async function day() {
@@ -25,7 +49,7 @@
     const o = d.office;
     $("#figures tbody").replaceChildren(row([val(o.issued), val(o.served), min(o.wait_p50_s), min(o.wait_p90_s), val(o.within_target_pct), val(o.satisfied_pct)]));
     for (const scope of ["services", "counters"]) {
-      $(`#${scope} tbody`).replaceChildren(...d[scope].map((m) => row([m.key, val(m.issued), val(m.served), min(m.wait_p50_s), val(m.within_target_pct)])));
+      $(`#${scope} tbody`).replaceChildren(...d[scope].map((m) => row([scope === "services" ? compareLink(m.key, date) : m.key, val(m.issued), val(m.served), min(m.wait_p50_s), val(m.within_target_pct)])));
     }
   }
 
@@ -48,8 +72,21 @@
     if (o) { $("#office-name").textContent = S["hub.office_page"].replace("{name}", o.name); document.title = o.name; }
   }
 
+  // Every kiosk, screen and check of this office as its last sync told it.
+  async function devices() {
+    const r = await fetch("/api/devices", auth);
+    if (!r.ok) return;
+    const o = (await r.json()).offices.find((x) => x.code === code);
+    if (!o) return;
+    const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", { timeZone: "Asia/Ho_Chi_Minh" }) : "–");
+    $("#office-devices tbody").replaceChildren(...o.devices.map((d) => row([S["hub.kind_" + d.kind] || d.kind, d.name,
+      (S["hub.st_" + d.status] || d.status) + (d.paper ? ` (${d.paper})` : "") + (d.last_error ? ` – ${d.last_error}` : ""), when(d.last_seen)])));
+  }
+
   if (!token) { location.href = "/"; return; }
   $("#period").elements.date.value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Ho_Chi_Minh" });
   $("#period").addEventListener("submit", (ev) => { ev.preventDefault(); day(); });
-  name(); day(); trend();
+  $("#day-xlsx").addEventListener("click", () => download("xlsx"));
+  $("#day-csv").addEventListener("click", () => download("csv"));
+  name(); day(); trend(); devices();
 })();
