@@ -338,3 +338,34 @@ def to_json(name: str, payload: Any, audience: str) -> dict:
             value = value.to_json()
         out[key] = value
     return out
+
+
+# Administration (the /admin pages): who changed which user or device, audited; the admin's
+# name is the row's clerk. They go to the hub like every logged event (an audit trail).
+@dataclass(frozen=True)
+class UserChanged:
+    name: str = ""
+    change: str = ""  # added, role, active, counters, password
+    role: str | None = None
+    active: bool | None = None
+    counters: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class DeviceChanged:
+    name: str = ""
+    kind: str | None = None
+    counter: int | None = None
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    action: str = ""  # printer_test, voice_warm, voice_say
+    ok: bool = True
+    detail: str = ""
+
+
+USER_CHANGED = _register("user_changed", UserChanged, STAFF, True, hub=True)
+DEVICE_ENROLLED = _register("device_enrolled", DeviceChanged, STAFF, True, hub=True)
+DEVICE_REVOKED = _register("device_revoked", DeviceChanged, STAFF, True, hub=True)
+ADMIN_ACTION = _register("admin_action", AdminAction, STAFF, True, hub=True)

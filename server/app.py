@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+import admin
 import kiosk
 import printer
 import reports
@@ -139,5 +140,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_api.bp)
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
+    admin.init_app(app)  # /admin pages and /api/admin's users, devices, printer, voice
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app
