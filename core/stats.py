@@ -13,17 +13,17 @@ no-show, transfer, cancel and expiry belong to the event that recorded them (hou
 
 from __future__ import annotations
 
-import json
-import math
 import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from . import dossier_stats, usage
 from . import events as E
-from . import usage
+from .usage import data as _data
 from .usage import hour_label as _hour
 from .usage import pct as _pct
+from .usage import percentile
 from .usage import rounded as _r
 
 METRIC_KEYS = (
@@ -85,30 +85,6 @@ def _number(raw, name: str) -> float | None:
             return float(m.group(1))
     value = _data(raw).get(name)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _data(raw) -> dict:
-    if raw is None or raw == "":
-        return {}
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """Linear-interpolated percentile (p in 0..100) of sorted `values`; None when empty."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return float(values[0])
-    pos = (len(values) - 1) * p / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
 @dataclass(slots=True)
@@ -333,6 +309,7 @@ def compute_day(
         _add_ticket(t, accs, target, hour_of, now)
     report = accs.report()
     report["day"] = usage.figures(events, tickets, day_start, day_starts_at, now)
+    report["dossiers"] = dossier_stats.compute(events, report["services"])
     return report
 
 

@@ -6,6 +6,7 @@ registry; the hub (next) computes its figures with this same code.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,31 @@ def rounded(x: float | None) -> int | None:
 
 def pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100.0 * part / whole, 1)
+
+
+def data(raw) -> dict:
+    """An event's `data` column (JSON text, a mapping or None) as a dict."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Linear-interpolated percentile (p in 0..100) of sorted `values`; None when empty."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    pos = (len(values) - 1) * p / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
 def hour_label(ts: float, day_start: float, day_starts_at: int) -> str:

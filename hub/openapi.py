@@ -62,7 +62,8 @@ def document() -> dict:
                                {"name": "date", "in": "query", "schema": DATE}, *FORMAT],
                 "responses": {"200": {"description": "DailyReport", "content": {
                     "application/json": {"schema": {"type": "object",
-                    "required": ["date", "office", "services", "counters", "clerks", "hours"]}},
+                    "required": ["date", "office", "services", "counters", "clerks", "hours",
+                                 "dossiers"]}},
                     **FILES}},
                     **_errors(400, 401, 403, 404)},
             }},

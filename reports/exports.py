@@ -36,6 +36,28 @@ METRIC_COLUMNS = (
     ("satisfied_pct", "export.m_satisfied_pct", "p"),
     ("estimate_mae_s", "export.m_estimate_mae_s", "s"),
 )
+# The dossier figures (core/dossier_stats.py) beside the ticket figures of the same row.
+DOSSIER_COLUMNS = (
+    ("received", "reports.d_received", "n"),
+    ("ready", "reports.d_ready", "n"),
+    ("returned", "reports.d_returned", "n"),
+    ("early", "reports.d_early", "n"),
+    ("on_time", "reports.d_on_time", "n"),
+    ("late", "reports.d_late", "n"),
+    ("early_pct", "reports.d_early_pct", "p"),
+    ("on_time_pct", "reports.d_on_time_pct", "p"),
+    ("late_pct", "reports.d_late_pct", "p"),
+    ("on_time_or_early_pct", "reports.d_on_time_or_early_pct", "p"),
+    ("ready_to_collected_p50_s", "reports.d_collect_p50", "s"),
+    ("ready_to_collected_p90_s", "reports.d_collect_p90", "s"),
+)
+RETURN_ROWS = (
+    ("issued", "export.m_issued", "n"),
+    ("wait_p50_s", "export.m_wait_p50_s", "s"),
+    ("wait_p90_s", "export.m_wait_p90_s", "s"),
+    ("wait_max_s", "export.m_wait_max_s", "s"),
+    ("within_target_pct", "export.m_within_target_pct", "p"),
+)
 SCOPE_NAMES = {
     "office": "export.scope_office",
     "services": "export.scope_services",
@@ -114,13 +136,27 @@ def csv_header(name: str, key: str, kind: str, lang: str | None = None) -> str:
     return f"{t(name, lang)}{' (' + t('export.seconds', lang) + ')' if kind == 's' else ''} [{key}]"
 
 
+def dossier_blocks(report: dict) -> dict[tuple[str, str], dict]:
+    """(scope, key) -> that row's dossier figures; the office's under ("office", "")."""
+    d = report.get("dossiers") or {}
+    out = {("office", ""): d.get("office") or {}}
+    for scope in ("services", "counters"):
+        out.update({(scope, m["key"]): m for m in d.get(scope, [])})
+    return out
+
+
 def report_rows(report: dict, lang: str | None = None) -> list[tuple[str, str, str, dict]]:
-    """(scope, key, name, flat metrics) for the office and every breakdown."""
+    """(scope, key, name, flat metrics) for the office and every breakdown; a procedure or
+    counter with dossier figures but no ticket that day gets a row of its own."""
     out = [("office", "", t("export.scope_office", lang), flat(report["office"]))]
+    dossiers = report.get("dossiers") or {}
     for scope in ("services", "counters", "clerks", "hours"):
-        for m in report[scope]:
+        rows = list(report[scope])
+        seen = {m["key"] for m in rows}
+        rows += [m for m in dossiers.get(scope, []) if m["key"] not in seen]
+        for m in sorted(rows, key=lambda m: m["key"]):
             name = m.get("name") or (f"{m['key']}:00" if scope == "hours" else m["key"])
-            out.append((scope, m["key"], name, flat(m)))
+            out.append((scope, m["key"], name, flat(m) if m["key"] in seen else {}))
     return out
 
 
@@ -135,10 +171,14 @@ def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
 def daily_csv(report: dict, lang: str | None = None) -> bytes:
     header = [csv_header(name, k, "t", lang) for k, name in (("scope", "export.scope"), ("key", "export.key"), ("name", "export.name"))]  # fmt: skip
     header += [csv_header(name, k, kind, lang) for k, name, kind in METRIC_COLUMNS]
-    rows = [
-        [t(SCOPE_NAMES[scope], lang), key, name, *["" if m.get(k) is None else m.get(k) for k, _, _ in METRIC_COLUMNS]]
-        for scope, key, name, m in report_rows(report, lang)
-    ]  # fmt: skip
+    header += [csv_header(name, f"dossiers_{k}", kind, lang) for k, name, kind in DOSSIER_COLUMNS]
+    dossiers = dossier_blocks(report)
+    rows = []
+    for scope, key, name, m in report_rows(report, lang):
+        d = dossiers.get((scope, key), {})
+        rows.append([t(SCOPE_NAMES[scope], lang), key, name,
+                     *["" if m.get(k) is None else m.get(k) for k, _, _ in METRIC_COLUMNS],
+                     *["" if d.get(k) is None else d.get(k) for k, _, _ in DOSSIER_COLUMNS]])  # fmt: skip
     return _csv_bytes(header, rows)
 
 
@@ -199,8 +239,6 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
     ws.title = t("export.summary", lang)
     ws.cell(1, 1, t("reports.day_title", lang, day=report["date"])).font = Font(bold=True, size=14)
     ws.cell(2, 1, safe(office_name))
-    keys = [k for k, _, _ in METRIC_COLUMNS]
-    kinds = [kind for _, _, kind in METRIC_COLUMNS]
     office = flat(report["office"])
     for i, (k, name, kind) in enumerate(METRIC_COLUMNS, 4):
         ws.cell(i, 1, t(name, lang)).font = BOLD
@@ -216,6 +254,7 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
         (t("export.longest_queue", lang), day.get("longest_queue"), "n"),
     ]
     row = 4 + len(METRIC_COLUMNS)
+    extra += _dossier_summary(report.get("dossiers") or {}, lang)
     for label, v, kind in extra:
         ws.cell(row, 1, label).font = BOLD
         _cell(ws, row, 2, v, kind)
@@ -223,14 +262,7 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 16
     for scope, title in SHEETS:
-        sh = wb.create_sheet(t(title, lang))
-        header = [t("export.key", lang), t("export.name", lang), *[t(name, lang) for _, name, _ in METRIC_COLUMNS]]  # fmt: skip
-        rows = []
-        for m in report[scope]:
-            f = flat(m)
-            name = m.get("name") or (f"{m['key']}:00" if scope == "hours" else m["key"])
-            rows.append([m["key"], name, *[f.get(k) for k in keys]])
-        _table(sh, header, rows, ["t", "t", *kinds])
+        _scope_sheet(wb.create_sheet(t(title, lang)), report, scope, lang)
     sh = wb.create_sheet(t("export.utilisation", lang))
     rows = [
         [u["counter"], u.get("name", ""), u["busy_s"], u["open_s"], u["utilisation_pct"]]
@@ -252,6 +284,32 @@ def daily_xlsx(report: dict, office_name: str = "", lang: str | None = None) -> 
         ["n", "t", "s", "s", "p"],
     )
     return _save(wb)
+
+
+def _scope_sheet(sh, report: dict, scope: str, lang: str | None) -> None:
+    """One breakdown's sheet: the ticket columns, then (procedures, counters) the dossiers'."""
+    with_dossiers = scope in ("services", "counters")
+    columns = [*METRIC_COLUMNS, *(DOSSIER_COLUMNS if with_dossiers else ())]
+    header = [t("export.key", lang), t("export.name", lang), *[t(name, lang) for _, name, _ in columns]]  # fmt: skip
+    dossiers = dossier_blocks(report)
+    rows = []
+    for row_scope, key, name, f in report_rows(report, lang):
+        if row_scope == scope:
+            d = dossiers.get((scope, key), {})
+            rows.append([key, name, *[f.get(k) for k, _, _ in METRIC_COLUMNS],
+                         *[d.get(k) for k, _, _ in columns[len(METRIC_COLUMNS):]]])  # fmt: skip
+    _table(sh, header, rows, ["t", "t", *[kind for _, _, kind in columns]])
+
+
+def _dossier_summary(d: dict, lang: str | None) -> list[tuple[str, object, str]]:
+    """The summary sheet's dossier lines: the office's figures, then the return queue's."""
+    office = d.get("office") or {}
+    out = [(t(name, lang), office.get(k), kind) for k, name, kind in DOSSIER_COLUMNS]
+    returns = d.get("returns") or {}
+    queue = t("reports.d_return_queue", lang)
+    out.append((queue, returns.get("name") or returns.get("service"), "t"))
+    out += [(f"{queue}: {t(name, lang)}", returns.get(k), kind) for k, name, kind in RETURN_ROWS]
+    return out
 
 
 def log_xlsx(tickets: list[dict], day: str, lang: str | None = None) -> bytes:

@@ -7,8 +7,8 @@ import json
 import time
 from collections.abc import Callable, Iterable
 
+from core import dossier_stats, staffing, stats
 from core import events as E
-from core import staffing, stats
 from core.model import Office
 from core.timeutil import day_bounds, office_day
 
@@ -22,14 +22,17 @@ def load_events(conn, day: str) -> list[tuple]:
     cur = conn.cursor()
     cur.row_factory = None  # plain tuples: a busy day has thousands of rows
     # A ticket's events belong to the ticket's day: one re-dated after a clock step
-    # (core/clock.py) keeps its issue event under the day the wrong clock said.
+    # (core/clock.py) keeps its issue event under the day the wrong clock said. A dossier's
+    # events name the ticket it was filed on but belong to the day they were logged (its
+    # result may be ready a week later), as the hub counts them.
     cols = ", ".join(f"e.{f}" for f in stats.FIELDS)
+    own_day = ", ".join("?" * len(dossier_stats.OWN_DAY))
     rows = cur.execute(
         f"SELECT {cols} FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id"
-        " WHERE e.day = ? AND (t.day IS NULL OR t.day = e.day)"
+        f" WHERE e.day = ? AND (t.day IS NULL OR t.day = e.day OR e.type IN ({own_day}))"
         f" UNION ALL SELECT {cols} FROM tickets t JOIN events e ON e.ticket_id = t.id"
-        " WHERE t.day = ? AND e.day != t.day ORDER BY 1",
-        (day, day),
+        f" WHERE t.day = ? AND e.day != t.day AND e.type NOT IN ({own_day}) ORDER BY 1",
+        (day, *dossier_stats.OWN_DAY, day, *dossier_stats.OWN_DAY),
     ).fetchall()
     if rows:  # the steps logged among them, whatever day they were logged under
         have = {r[0] for r in rows}
@@ -75,6 +78,7 @@ def save(store, day: str, report: dict, now: float | None = None) -> None:
             metrics = {k: v for k, v in m.items() if k != "key"}
             rows.append((day, scope, m["key"], json.dumps(metrics, ensure_ascii=False), now))
     rows.append((day, "day", "", json.dumps(report["day"], ensure_ascii=False), now))
+    rows.append((day, "dossiers", "", json.dumps(report["dossiers"], ensure_ascii=False), now))
     with store.write() as conn:
         conn.execute("DELETE FROM summaries WHERE day = ?", (day,))
         conn.executemany(
@@ -96,8 +100,8 @@ def load_saved(conn, day: str) -> dict | None:
         computed_at = at
         if scope == "office":
             report["office"] = value
-        elif scope == "day":
-            report["day"] = value
+        elif scope in ("day", "dossiers"):
+            report[scope] = value
         else:
             plural = next(p for p, s in SCOPE_OF.items() if s == scope)
             report[plural].append({"key": key, **value})
@@ -105,6 +109,7 @@ def load_saved(conn, day: str) -> dict | None:
         report[plural].sort(key=lambda m: m["key"])
     report.setdefault("office", stats.empty_metrics())
     report.setdefault("day", stats.day_figures([], {}, 0, 0))
+    report.setdefault("dossiers", dossier_stats.empty())  # summarised before dossiers existed
     report["computed_at"] = computed_at
     return report
 

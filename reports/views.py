@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from core import states
+from core import dossier_stats, states
 from core.errors import BadRequest, NotFound
 from server.i18n import t
 from server.kernel import WrongCounter, current_device, ext, require, require_any
@@ -91,7 +91,20 @@ def decorate(report: dict, o=None) -> dict:
         for u in day.get("utilisation", [])
     ]
     out["day"] = day
+    out["dossiers"] = _decorate_dossiers(
+        report.get("dossiers") or dossier_stats.empty(), names, counters
+    )
     out["targets"] = {s.code: s.target_wait_s for s in o.services}
+    return out
+
+
+def _decorate_dossiers(block: dict, names: dict, counters: dict) -> dict:
+    """Names on the dossier block's procedures and counters, and on the return procedure."""
+    out = dict(block)
+    out["services"] = [{**m, "name": names.get(m["key"], m["key"])} for m in block["services"]]
+    out["counters"] = [{**m, "name": counters.get(m["key"], t("common.counter_n", n=m["key"]))} for m in block["counters"]]  # fmt: skip
+    code = block["returns"]["service"]
+    out["returns"] = {**block["returns"], "name": names.get(code, code) if code else None}
     return out
 
 

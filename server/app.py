@@ -35,6 +35,7 @@ from . import (
     backup,
     cli,
     dossiers_api,
+    dossiers_import_api,
     enrol,
     errors,
     hubsync,
@@ -139,6 +140,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(admin_api.bp)
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
+    dossiers_import_api.init_app(app)  # status files from the province's system
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
     admin.init_app(app)  # /admin pages and /api/admin's users, devices, printer, voice
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it

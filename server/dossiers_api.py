@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.cli import AppGroup
+from werkzeug.routing import BaseConverter
 
 from core.errors import BadRequest
 
@@ -82,7 +83,7 @@ def _int(text: str, name: str) -> int:
     return int(text)
 
 
-@bp.get("/dossiers/<code>")
+@bp.get("/dossiers/<dossier_code:code>")
 @require("clerk")
 def get(code: str):
     return jsonify({"dossier": _dossiers().get(code).to_json()})
@@ -139,6 +140,14 @@ def purge_cmd():
     click.echo(f"Deleted {n} phone number(s).")  # the app's start-up purge included
 
 
+class DossierCode(BaseConverter):
+    """A dossier code in a path, never the literal "import" (POST /api/dossiers/import's own
+    path: GET there is 405, and the dossier IMPORT is read as /api/dossiers/IMPORT)."""
+
+    regex = r"(?!import$)[^/]+"
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["dossier_code"] = DossierCode
     app.register_blueprint(bp)
     app.cli.add_command(dossiers_cli)

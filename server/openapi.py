@@ -22,6 +22,8 @@ from .openapi_admin import PATHS as ADMIN_PATHS
 from .openapi_admin import served_config
 from .openapi_dossiers import PATHS as DOSSIER_PATHS
 from .openapi_dossiers import specialise as specialise_dossiers
+from .openapi_import import PATHS as IMPORT_PATHS
+from .openapi_import import SCHEMAS as DOSSIER_REPORT_SCHEMAS
 from .openapi_parts import (
     AUTH,
     BAD,
@@ -354,7 +356,8 @@ SPEC: dict = {
             "DailyReport": {"type": "object", "required": ["date", "office"], "properties": {
                 "date": {"type": "string", "format": "date"}, "office": ref("Metrics"),
                 **{k: {"type": "array", "items": ref("Metrics")}
-                   for k in ("services", "counters", "clerks", "hours")}}},
+                   for k in ("services", "counters", "clerks", "hours")},
+                "dossiers": ref("DailyDossiers")}},
             "LogRow": {"allOf": [ref("Ticket"), {"type": "object", "properties": {
                 "wait_s": {"type": ["number", "null"]}, "service_s": {"type": ["number", "null"]},
                 "clerk": NULL_STR}}]},
@@ -366,6 +369,8 @@ SPEC: dict = {
 SPEC["paths"].update(VOICE_PATHS)
 SPEC["paths"].update(ADMIN_PATHS)  # the admin's configuration API (server/openapi_admin.py)
 SPEC["paths"].update(DOSSIER_PATHS)  # server/openapi_dossiers.py
+SPEC["paths"].update(IMPORT_PATHS)  # server/openapi_import.py
+SPEC["components"]["schemas"].update(DOSSIER_REPORT_SCHEMAS)
 SPEC["tags"].append({"name": "dossiers"})
 SPEC["paths"].update(SMS_PATHS)  # server/openapi_sms.py
 SPEC["tags"].append({"name": "sms"})

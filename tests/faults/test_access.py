@@ -120,6 +120,8 @@ MATRIX = [
     ("GET",  "/api/admin/voice/warm",                None,                    R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/voice/warm",                None,                    R401,  R403,  R403,  OK,    False),
     ("POST", "/api/admin/voice/say",                 {"number": "A001", "counter": 1}, R401, R403, R403, OK, False),
+    # The status import from the province's system (server/dossiers_import_api.py).
+    ("POST", "/api/dossiers/import",                 {"rows": [{"code": "HS-ACCESS-1", "status": "in_progress"}]}, R401, R403, OK, OK, False),
 ]
 # The other callers: anonymous from the hall's Wi-Fi (not the server machine, whose own
 # browser is the demo's kiosk) and each kind of enrolled device (Bearer token; tablet at

@@ -55,9 +55,47 @@ def wait_caught_up(servers, timeout=90.0) -> None:
     raise AssertionError(f"not caught up: {states}")
 
 
+def unnamed(value):
+    """`value` without the names the office's API adds (the hub keeps numbers only)."""
+    if isinstance(value, dict):
+        return {k: unnamed(v) for k, v in value.items() if k != "name"}
+    return [unnamed(v) for v in value] if isinstance(value, list) else value
+
+
 def strip(report: dict) -> dict:
-    return {k: report[k] if k == "office" else [{a: b for a, b in m.items() if a != "name"}
-            for m in report[k]] for k in BLOCKS}  # fmt: skip
+    return unnamed({k: report[k] for k in (*BLOCKS, "dossiers")})
+
+
+def dossier_flow(server: LiveServer, token: str, code: str) -> None:
+    """A dossier filed at counter 1, its result ready, collected at the kiosk through the
+    return queue (counter 2 calls until it reaches the return ticket) and so returned."""
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def post(path, **body):
+        r = requests.post(server.url + path, json=body, headers=auth, timeout=10)
+        assert r.status_code in (200, 201, 204), (path, r.text)
+        return r.json() if r.content else {}
+
+    mine = post("/api/tickets", service="hotich")["ticket"]
+    for _ in range(200):  # counter 1 calls (and finishes) until it holds this ticket
+        called = post("/api/counters/1/next").get("ticket") or {}
+        if called.get("id") == mine["id"]:
+            break
+        if called:
+            post("/api/counters/1/finish")
+    post("/api/counters/1/dossiers", code=code, due="2027-01-15")
+    post("/api/counters/1/finish")
+    post(f"/api/dossiers/{code}/status", status="ready")
+    ret = requests.post(server.url + "/api/returns", json={"code": code}, timeout=10,
+                        headers={"Idempotency-Key": f"key-{code}"}).json()["ticket"]  # fmt: skip
+    for _ in range(200):
+        called = post("/api/counters/2/next").get("ticket") or {}
+        if called:
+            post("/api/counters/2/finish")
+        if called.get("id") == ret["id"]:
+            break
+    r = requests.get(f"{server.url}/api/dossiers/{code}", headers=auth, timeout=10)
+    assert r.json()["dossier"]["status"] == "returned"
 
 
 def office(tmp_path, name, hub, code, token, seed) -> tuple[LiveServer, str]:
@@ -94,6 +132,7 @@ def test_two_offices_sync_exactly_once_through_every_fault(tmp_path, hub_url):
         hub.fail_file.write_text("1")  # the hub answers 500 for a while
         load(a, sa, 6)
         load(b, sb, 6)
+        dossier_flow(a, sa, "HS-SYNC-0001")
         time.sleep(1.5)
         assert hub_health(b)["failures"] > 0
         hub.fail_file.unlink()
@@ -104,6 +143,7 @@ def test_two_offices_sync_exactly_once_through_every_fault(tmp_path, hub_url):
         )
         viewer = hub_cli(hub_url, "user", "token", "tinh").strip().splitlines()[-1]
         heads = {"Authorization": f"Bearer {viewer}"}
+        dossier_days = []
         with psycopg.connect(hub_url) as conn:
             for server, code, staff in ((a, "XA1", sa), (b, "XA2", sb)):
                 sent = office_events(server)
@@ -119,6 +159,12 @@ def test_two_offices_sync_exactly_once_through_every_fault(tmp_path, hub_url):
                     theirs = requests.get(f"{hub.url}/api/offices/{code}/daily?date={day}",
                                           headers=heads, timeout=10)  # fmt: skip
                     assert strip(theirs.json()) == strip(mine.json()), day
+                    if server is a and day == sent[-1][1]:  # the dossier's day, at the hub too
+                        dossier_days.append(day)
+                        d = theirs.json()["dossiers"]
+                        assert (d["office"]["received"], d["office"]["returned"]) == (1, 1)
+                        assert d["office"]["early"] == 1 and d["returns"]["service"] == "traketqua"
+            assert len(dossier_days) == 1
             ids = {r[0] for r in sqlite3.connect(a.data_dir / "onestop.db").execute(
                 "SELECT id FROM tickets")}  # fmt: skip
             hashed = {r[0] for r in conn.execute("SELECT DISTINCT ticket FROM events")}

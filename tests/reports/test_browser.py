@@ -134,3 +134,34 @@ def test_rating_tablet_after_finish(page, server):
     page.wait_for_timeout(2500)  # the next poll must not ask about the same ticket again
     assert page.get_attribute("#rate", "data-screen") == "idle"
     assert page.errors == []
+
+
+def test_print_page_with_dossiers_still_fits_one_a4_sheet(page, server):
+    """Every procedure with dossiers (the widest the A4 gets): still one sheet."""
+    import json
+    import sqlite3
+
+    from core import events as E
+
+    conn = sqlite3.connect(server.data_dir / "onestop.db")
+    when = conn.execute("SELECT MAX(at) FROM events WHERE day = ?", (server.day,)).fetchone()[0]
+    services = [r[0] for r in conn.execute("SELECT code FROM services")]
+    for i, svc in enumerate(services):
+        for kind, data in (
+            (E.DOSSIER_RECEIVED, {"code": f"HS-R{i:04d}", "service": svc, "due": server.day}),
+            (E.DOSSIER_STATUS, {"code": f"HS-D{i:04d}", "status": "returned", "from": "ready",
+                                "due": server.day, "source": "counter", "ready_at": when - 60}),
+        ):  # fmt: skip
+            conn.execute(
+                "INSERT INTO events (at, day, type, ticket_id, service, counter, clerk, data)"
+                " VALUES (?, ?, ?, NULL, ?, 1, 'hoa', ?)",
+                (when, server.day, kind, svc, json.dumps(data)),
+            )
+    conn.commit()
+    conn.close()
+    page.goto(f"{server.url}/supervisor/print?date={server.day}")
+    assert page.locator("text=Hồ sơ · đúng/trước hạn").count() == 1
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    assert page.errors == []
