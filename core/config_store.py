@@ -67,9 +67,14 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict]:
             out += diff(old[i] if i < len(old) else MISSING,
                         new[i] if i < len(new) else MISSING, f"{path}[{i}]")  # fmt: skip
         return out
-    if old is MISSING and new is MISSING or old == new and type(old) is type(new):
+    if old is MISSING and new is MISSING or old == new and _kind(old) == _kind(new):
         return []
     return [{"path": path, "old": _leaf(old), "new": _leaf(new)}]
+
+
+def _kind(v: Any) -> type:
+    """JSON's kinds: a browser's 5 is the file's 5.0 (a number), but true is no 1."""
+    return float if isinstance(v, int | float) and not isinstance(v, bool) else type(v)
 
 
 def diff_text(changes: list[dict]) -> list[str]:

@@ -299,8 +299,6 @@ TICKET_RATED = _register("ticket_rated", TicketRated, STAFF, False)
 # Socket replies (not on the bus): the whole state for one screen; devices for supervisors.
 SNAPSHOT = _register("snapshot", PublicSnapshot, PUBLIC, False)
 PRESENCE = _register("presence", dict, STAFF, False)
-# Messages to citizens (sms/): a message given up (its payload holds no phone number).
-SMS_FAILED = _register("sms_failed", SmsFailed, STAFF, True, alert=True, hub=True)
 # The office's recorded voice (admin): uploaded (pending), saved (played from now), deleted;
 # audited like every stored event, at the hub too (no personal data, the admin's name).
 VOICE_UPLOADED = _register("voice_uploaded", VoiceRecording, STAFF, True, hub=True)
@@ -309,6 +307,8 @@ VOICE_DELETED = _register("voice_deleted", VoiceRecording, STAFF, True, hub=True
 # The office's configuration: each version logged (who: `clerk`), then every screen told.
 CONFIG_SAVED = _register("config_saved", ConfigSaved, STAFF, True, hub=True)
 CONFIG_CHANGED = _register("config_changed", ConfigChanged, PUBLIC, False)
+# Messages to citizens (sms/): a message given up (its payload holds no phone number).
+SMS_FAILED = _register("sms_failed", SmsFailed, STAFF, True, alert=True, hub=True)
 
 # A ticket's last word: after one of these it no longer waits or is held by a counter.
 OUTCOMES = (FINISHED, NO_SHOW, CANCELLED, EXPIRED)
@@ -338,3 +338,34 @@ def to_json(name: str, payload: Any, audience: str) -> dict:
             value = value.to_json()
         out[key] = value
     return out
+
+
+# Administration (the /admin pages): who changed which user or device, audited; the admin's
+# name is the row's clerk. They go to the hub like every logged event (an audit trail).
+@dataclass(frozen=True)
+class UserChanged:
+    name: str = ""
+    change: str = ""  # added, role, active, counters, password
+    role: str | None = None
+    active: bool | None = None
+    counters: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class DeviceChanged:
+    name: str = ""
+    kind: str | None = None
+    counter: int | None = None
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    action: str = ""  # printer_test, voice_warm, voice_say
+    ok: bool = True
+    detail: str = ""
+
+
+USER_CHANGED = _register("user_changed", UserChanged, STAFF, True, hub=True)
+DEVICE_ENROLLED = _register("device_enrolled", DeviceChanged, STAFF, True, hub=True)
+DEVICE_REVOKED = _register("device_revoked", DeviceChanged, STAFF, True, hub=True)
+ADMIN_ACTION = _register("admin_action", AdminAction, STAFF, True, hub=True)

@@ -330,6 +330,19 @@ def m009_voice_recordings(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_user_counters(db: Database) -> None:
+    """The counters a clerk may sign in at (no row: any counter)."""
+    db.executescript(
+        """
+        CREATE TABLE user_counters (
+            user_id INTEGER NOT NULL REFERENCES users(id), counter INTEGER NOT NULL,
+            PRIMARY KEY (user_id, counter)
+        );
+        """
+    )
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the pragmas every user of the database needs."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)

@@ -141,6 +141,39 @@ class Users:
         rows = self.store.reader().execute("SELECT id, name, role, active FROM users ORDER BY name")
         return [dict(r) for r in rows]
 
+    def set_role(self, name: str, role: str) -> None:
+        user = self.get(name)
+        if role not in ROLES:
+            raise BadRequest(f"Role must be one of {', '.join(ROLES)}.", "invalid_role")
+        with self.store.write() as conn:
+            conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, user["id"]))
+
+    def disable(self, name: str) -> None:
+        """Disable a user: their sessions end and their API tokens stop working."""
+        self.set_active(name, False)
+        self.revoke_tokens(name)
+
+    def counters_of(self, user_id: int) -> list[int]:
+        """The counters a user may sign in at; [] means any counter."""
+        rows = self.store.reader().execute(
+            "SELECT counter FROM user_counters WHERE user_id = ? ORDER BY counter", (user_id,)
+        )
+        return [r[0] for r in rows]
+
+    def set_counters(self, name: str, counters: list[int]) -> None:
+        """Restrict a user to these counters ([] lifts the restriction)."""
+        user = self.get(name)
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM user_counters WHERE user_id = ?", (user["id"],))
+            conn.executemany(
+                "INSERT INTO user_counters (user_id, counter) VALUES (?,?)",
+                [(user["id"], n) for n in sorted(set(counters))],
+            )
+
+    def may_sit_at(self, user_id: int, counter: int) -> bool:
+        allowed = self.counters_of(user_id)
+        return not allowed or counter in allowed
+
     def authenticate(self, name: str, password: str) -> dict | None:
         row = (
             self.store.reader()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from flask import Flask
 from core.timeutil import iso, office_day
 from server.kernel import ext
 
-from . import adapters, layout
+from . import adapters
 
 
 def sample_ticket(e, code: str | None) -> dict:
@@ -45,11 +44,10 @@ def init_app(app: Flask) -> None:
         worker = e.devices.printer
         if not worker.enabled:
             raise click.ClickException("No printer configured ([printer] type = none).")
-        when = layout.format_time(iso(e.clock(), e.settings.office.tz))
-        image = layout.render_test(e.settings.office.name, worker.width, when)
-        started = time.monotonic()
         try:
-            status = worker.print_image(image)
+            status, ms = worker.test_page(
+                e.settings.office.name, iso(e.clock(), e.settings.office.tz)
+            )
         except Exception as exc:
             from .worker import reason_of
 
@@ -57,7 +55,6 @@ def init_app(app: Flask) -> None:
                 f"Printing failed ({reason_of(exc)}): {exc}. Check the cable, power, paper"
                 " and [printer] settings; see docs/kiosk-and-printer.md."
             ) from None
-        ms = (time.monotonic() - started) * 1000
         click.echo(f"Test page sent to the {worker.type} printer in {ms:.0f} ms.")
         click.echo(f"Printer status (hint): online={status.online} paper={status.paper}")
 

@@ -47,6 +47,8 @@ def reason_of(exc: BaseException) -> str:
 class PrintWorker:
     """Owns the printer: one job at a time, each with a hard timeout."""
 
+    reason_of = staticmethod(reason_of)  # for callers that reach the worker through ext()
+
     def __init__(
         self,
         queue,
@@ -157,6 +159,13 @@ class PrintWorker:
             self._finish(ticket, reprint, started, reason=reason, message=str(e), status=status)
         else:
             self._finish(ticket, reprint, started, status=status)
+
+    def test_page(self, title: str, when: str) -> tuple[adapters.Status, float]:
+        """Print the test page (office name, time); (status, ms). Raises like print_image."""
+        image = layout.render_test(title, self.width, layout.format_time(when))
+        started = time.monotonic()
+        status = self.print_image(image)
+        return status, (time.monotonic() - started) * 1000
 
     def print_image(self, image) -> adapters.Status:
         """Deliver one image within the timeout; raise PrinterError with a reason otherwise."""

@@ -11,11 +11,11 @@ dev=0
 
 # nginx: the reverse proxy in front (scripts/run.sh starts its own); openssl: the office CA.
 apt_pkgs=(python3 python3-venv python3-pip espeak-ng fonts-dejavu-core nginx openssl)
+# sox + libsox-fmt-mp3: decode the office's own voice recordings (WAV, MP3; docs/voice.md).
+apt_pkgs+=(sox libsox-fmt-mp3)
 # gammu + gammu-smsd: messages to citizens through a USB GSM modem (docs/sms.md); the tests
 # drive gammu-smsd on Gammu's dummy device.
 apt_pkgs+=(gammu gammu-smsd)
-# sox + libsox-fmt-mp3: decode the office's own voice recordings (WAV, MP3; docs/voice.md).
-apt_pkgs+=(sox libsox-fmt-mp3)
 # sox + libsox-fmt-mp3: decode audio in voice tests; systemd: systemd-analyze;
 # the linter of the installer's scripts (shellcheck); xvfb: the screens' launcher (tests/systemd).
 [ $dev = 1 ] && apt_pkgs+=(chromium sox libsox-fmt-mp3 systemd shellcheck xvfb faketime postgresql libpq5)

@@ -134,6 +134,9 @@ def sign_in(number: int):
     e = ext()
     e.queue.line.known_counter(number)  # 404 for an unknown counter
     actor = current_actor()
+    if not e.users.may_sit_at(actor.id, number):
+        allowed = ", ".join(map(str, e.users.counters_of(actor.id)))
+        raise Forbidden(f"You may sign in only at counter {allowed}.", "counter_not_allowed")
     e.sign_ins.sign_in(actor.id, number)  # the row says who sits where since when
     return jsonify({"counter": number, "clerk": actor.name})
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+import admin
 import kiosk
 import printer
 import reports
@@ -112,10 +113,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     ext.health["clock"] = lambda: queue.clock_.health(ext.settings.office.tz)  # steps, stale boot
     d = site["dossiers"]
     ext.dossiers = Dossiers(queue, d["code_pattern"], d["keep_phone_days"], d["max_phone_days"])
-    # Messages to citizens, after the commit; before the purge, which takes their numbers too.
-    sms.init_app(app, ext, gateway=sms_gateway)
     ext.config.on_change(lambda new: ext.dossiers.configure(*(new["dossiers"][k] for k in (
         "code_pattern", "keep_phone_days", "max_phone_days"))))  # fmt: skip
+    # Messages to citizens, after the commit; before the purge, which takes their numbers too.
+    sms.init_app(app, ext, gateway=sms_gateway)
     # A night the timer missed (power cut): no number outlives its day.
     app.config["DOSSIERS_PURGED_AT_START"] = ext.dossiers.purge()
 
@@ -141,5 +142,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     dossiers_api.init_app(app)  # dossiers at the counter, status, returns at the kiosk
     dossiers_import_api.init_app(app)  # status files from the province's system
     ext.health["hub"] = hubsync.init_app(app, ext)  # sync lag in /api/health
+    admin.init_app(app)  # /admin pages and /api/admin's users, devices, printer, voice
     limits.init_app(app, ext)  # outermost: sheds a flood before Flask or Socket.IO sees it
     return app

@@ -91,8 +91,7 @@ def user_revoke(name):
 def user_disable(name):
     """Disable NAME: their logins end at once and their tokens stop working."""
     try:
-        ext().users.set_active(name, False)
-        ext().users.revoke_tokens(name)
+        ext().users.disable(name)
     except QueueError as e:
         _fail(e)
     click.echo(f"Disabled {name}.")

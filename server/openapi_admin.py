@@ -120,3 +120,122 @@ def served_config(spec: dict, config: dict, version: int | None = None) -> None:
         for i, p in enumerate(op.get("parameters", []) if op else []):
             if p.get("name") == "If-Match":
                 op["parameters"][i] = {**p, "schema": {"type": "string", "enum": [str(version)]}}
+
+
+# The admin pages' finer routes (admin/api.py): users, devices, procedures, printer, voice.
+BAD = {"400": _error("Malformed body or invalid value (the code names the field)."),
+       "413": _error("Body too large."), "415": _error("A body that is not application/json.")}  # fmt: skip
+NAME = {"name": "name", "in": "path", "required": True,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 64}}  # fmt: skip
+# The office's counter numbers (spec_for fills the parameter's enum; this points at it).
+COUNTER_NO = {"$ref": "#/components/parameters/CounterNumber/schema"}
+COUNTERS = {"type": "array", "items": COUNTER_NO,
+            "description": "Counters the user may sign in at; empty: any."}  # fmt: skip
+# Not blank at either end (the server strips what Python calls space; JS's \\s misses some).
+EDGE = "[^\\s\\u0085\\u001c-\\u001f]"
+USER_NAME = {"type": "string", "maxLength": 64, "pattern": f"^{EDGE}(.{{0,62}}{EDGE})?$"}
+PASSWORD = {"type": "string", "minLength": 6}
+USER = {"type": "object", "required": ["name", "role", "active", "counters"], "properties": {
+    "name": {"type": "string"}, "role": {"type": "string", "enum": ["clerk", "supervisor", "admin"]},
+    "active": {"type": "boolean"}, "counters": COUNTERS}}  # fmt: skip
+ONE_USER = _answer(
+    "The user.", {"type": "object", "required": ["user"], "properties": {"user": USER}}
+)
+DEVICE = {"type": "object", "required": ["name", "kind", "counter", "created_at", "revoked_at",
+                                         "connected"], "properties": {
+    "name": {"type": "string"}, "kind": {"type": "string", "enum": ["kiosk", "display", "tablet"]},
+    "counter": {"type": ["integer", "null"]}, "created_at": {"type": "string"},
+    "revoked_at": {"type": ["string", "null"]}, "connected": {"type": "boolean"},
+    "last_seen": {"type": ["string", "null"]}, "address": {"type": ["string", "null"]}}}  # fmt: skip
+WARM = _answer("The warm's progress.", {"type": "object", "required": ["running", "done", "total"],
+    "properties": {"running": {"type": "boolean"}, "done": {"type": "integer"},
+                   "total": {"type": "integer"}, "report": {"type": ["object", "null"]},
+                   "error": {"type": ["string", "null"]}}})  # fmt: skip
+
+
+def _body(schema: dict) -> dict:
+    # A body that names what it needs must be sent; the others may be left out.
+    needed = bool(schema.get("required") or schema.get("minProperties"))
+    return {"required": needed, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, ok: dict, body: dict | None = None, params: list | None = None,
+        code: str = "200", **more) -> dict:  # fmt: skip
+    op = {"summary": summary, "tags": ["admin"], "security": ADMIN,
+          "responses": {code: ok, **ERRORS, **(BAD if body is not None else {}), **more}}  # fmt: skip
+    if body is not None:
+        op["requestBody"] = _body(body)
+    if params:
+        op["parameters"] = params
+    return op
+
+
+PATHS.update({
+    "/api/admin/users": {
+        "get": _op("Every user with role, state and allowed counters.", _answer("The users.", {
+            "type": "object", "required": ["users"],
+            "properties": {"users": {"type": "array", "items": USER}}})),
+        "post": _op("Add a user (audited as user_changed).", ONE_USER, {
+            "type": "object", "required": ["name", "role", "password"], "properties": {
+                "name": USER_NAME, "role": USER["properties"]["role"],
+                "password": PASSWORD, "counters": COUNTERS}},
+            code="201", **{"409": _error("user_exists.")}),
+    },
+    "/api/admin/users/{name}": {"post": _op(
+        "Change role, enable/disable (ends sessions and tokens), allowed counters.", ONE_USER, {
+            "type": "object", "minProperties": 1, "additionalProperties": False,
+            "properties": {"role": USER["properties"]["role"], "active": {"type": "boolean"},
+                           "counters": COUNTERS}},
+        [NAME], **{"404": _error("unknown_user."),
+                   "409": _error("own_account: an admin cannot disable or demote themselves.")})},
+    "/api/admin/users/{name}/password": {"post": _op(
+        "Set a new password; the user's sessions end.", ONE_USER, {
+            "type": "object", "required": ["password"], "properties": {"password": PASSWORD}},
+        [NAME], **{"404": _error("unknown_user.")})},
+    "/api/admin/devices": {
+        "get": _op("Enrolled and revoked devices with their presence.", _answer("The devices.", {
+            "type": "object", "required": ["devices"], "properties": {
+                "devices": {"type": "array", "items": DEVICE},
+                "seen": {"type": "array", "items": {"type": "object"}}}})),
+        "post": _op("Enrol a device: its one-time link, token and QR code (shown once).", _answer(
+            "Enrolled.", {"type": "object", "required": ["device", "token", "link", "qr_svg"],
+                          "properties": {"device": DEVICE, "token": {"type": "string"},
+                                         "link": {"type": "string"}, "qr_svg": {"type": "string"}}}),
+            {"type": "object", "required": ["name", "kind"], "properties": {
+                "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"},
+                "kind": DEVICE["properties"]["kind"], "counter": COUNTER_NO},
+             # A tablet names its counter; a kiosk or a display takes none.
+             "oneOf": [{"properties": {"kind": {"const": "tablet"}}, "required": ["counter"]},
+                       {"properties": {"kind": {"enum": ["kiosk", "display"]}},
+                        "not": {"required": ["counter"]}}]},
+            code="201", **{"409": _error("device_exists.")}),
+    },
+    "/api/admin/devices/{name}/revoke": {"post": _op(
+        "Revoke a device's token at once.", _answer("Revoked.", {
+            "type": "object", "required": ["device"], "properties": {"device": DEVICE}}),
+        {"type": "object"}, [NAME], **{"404": _error("unknown_device.")})},
+    "/api/admin/procedures": {"get": _op(
+        "Every procedure ever configured (retired ones inactive), today's last number of each.",
+        _answer("The procedures.", {"type": "object", "required": ["day", "procedures"],
+                                    "properties": {"day": {"type": "string"},
+                                                   "procedures": {"type": "array"}}}))},
+    "/api/admin/printer/test": {"post": _op(
+        "Print the test page (as `flask printer test`).", _answer("Printed.", {
+            "type": "object", "required": ["printed", "ms"], "properties": {
+                "printed": {"type": "boolean"}, "ms": {"type": "integer"}}}),
+        {"type": "object"}, **{"409": _error("no_printer, or print_failed with the reason.")})},
+    "/api/admin/voice/warm": {
+        "get": _op("Progress of the background warm of the voice cache.", WARM),
+        "post": _op("Start warming the voice cache in the background.", WARM, {"type": "object"},
+                    code="202", **{"409": _error("voice_off, or warming already.")}),
+    },
+    "/api/admin/voice/say": {"post": _op(
+        "The sentence and audio URLs of a call, for the page to play.", _answer("The call.", {
+            "type": "object", "required": ["text", "audio"], "properties": {
+                "text": {"type": "string"},
+                "audio": {"type": "array", "items": {"type": "string"}}}}),
+        {"type": "object", "required": ["number", "counter"], "properties": {
+            "number": {"type": "string", "maxLength": 12, "pattern": f"^{EDGE}(.{{0,10}}{EDGE})?$"},
+            "counter": {"type": "integer", "minimum": 1, "maximum": 999}}},
+        **{"404": _error("voice_off.")})},
+})  # fmt: skip

@@ -95,4 +95,10 @@ def test_the_diff_names_items_by_their_key_and_reads_in_words():
     assert {"path": "notices[1]", "old": None, "new": {"title": "y"}} in changes
     assert 'services[code=HT].name: "A" → "B"' in diff_text(changes)
     assert diff(old, old) == []
-    assert diff({"a": 1}, {"a": 1.0}) == [{"path": "a", "old": 1, "new": 1.0}]
+    assert diff({"a": 1}, {"a": "1"}) == [{"path": "a", "old": 1, "new": "1"}]
+
+
+def test_a_number_written_without_its_point_is_no_change():
+    """A browser's JSON turns 5.0 into 5: no change to record. A flag is not a number."""
+    assert diff({"printer": {"timeout_s": 5.0}}, {"printer": {"timeout_s": 5}}) == []
+    assert diff({"voice": {"enabled": True}}, {"voice": {"enabled": 1}}) != []

@@ -105,6 +105,21 @@ MATRIX = [
     ("POST", "/api/dossiers/{code}/correct",         {"field": "due", "value": "2026-12-31"}, R401, OK, OK, OK, False),
     ("GET",  "/api/dossiers/{code}/contact",         None,                    R401,  R403,  OK,    OK,    False),
     ("POST", "/api/returns",                         {"code": "HS-ACCESS-1"}, OK,    OK,    OK,    OK,    False),
+    # The admin pages (admin/): pages need an admin's login; the finer routes are admin only.
+    ("GET",  "/admin/",                              None,                    LOGIN, R403,  R403,  OK,    False),
+    ("GET",  "/admin/{slug}",                        None,                    LOGIN, R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/users",                     None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/users",                     {"name": "m", "role": "clerk", "password": "secret123"}, R401, R403, R403, OK, False),
+    ("POST", "/api/admin/users/{name}",              {"role": "clerk"},       R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/users/{name}/password",     {"password": "secret999"}, R401, R403, R403, OK,   False),
+    ("GET",  "/api/admin/devices",                   None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/devices",                   {"name": "m", "kind": "kiosk"}, R401, R403, R403, OK, False),
+    ("POST", "/api/admin/devices/{name}/revoke",     None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/procedures",                None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/printer/test",              None,                    R401,  R403,  R403,  OK,    False),
+    ("GET",  "/api/admin/voice/warm",                None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/warm",                None,                    R401,  R403,  R403,  OK,    False),
+    ("POST", "/api/admin/voice/say",                 {"number": "A001", "counter": 1}, R401, R403, R403, OK, False),
     # The status import from the province's system (server/dossiers_import_api.py).
     ("POST", "/api/dossiers/import",                 {"rows": [{"code": "HS-ACCESS-1", "status": "in_progress"}]}, R401, R403, OK, OK, False),
 ]
@@ -139,7 +154,7 @@ SILENT = {("/display", "heartbeat")}
 # Not access-controlled on purpose (framework and static files).
 UNLISTED = {("POST", "/login"), ("POST", "/logout")} | {
     ("GET", f"{prefix}/static/{{filename}}")
-    for prefix in ("", "/counter", "/display", "/kiosk", "/reports", "/voice")
+    for prefix in ("", "/counter", "/display", "/kiosk", "/reports", "/voice", "/admin")
 }
 # fmt: on
 VOICE_KEY = recording_key(Segment("vi", "Mời công dân có số thứ tự"))
@@ -215,6 +230,7 @@ def test_route_matrix(app, auth, onestop, ticket_id, mode, figures):
             key=VOICE_KEY,
             code="HS-ACCESS-1",
             sms_id=1,
+            slug="users",
         )
         for role, want in zip(ROLES, expected, strict=True):
             if mode == "bearer" and expected[0] == LOGIN:
@@ -253,6 +269,7 @@ def test_device_matrix(app, onestop, ticket_id, figures):
             key=VOICE_KEY,
             code="HS-ACCESS-1",
             sms_id=1,
+            slug="users",
         )
         default = (anonymous, *(device_default(anonymous) for _ in DEVICE_KINDS[1:]))
         for who, want in zip(DEVICE_KINDS, DEVICE_MATRIX.get((method, path), default), strict=True):

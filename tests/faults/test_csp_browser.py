@@ -16,7 +16,10 @@ PUBLIC = {
     "/kiosk": "button[data-service], .k-service, [data-code]",
     "/display": "#clock:not(:empty), .clock:not(:empty)",
 }
-STAFF = ["/counter", "/supervisor", "/supervisor/day", "/supervisor/trend", "/rate/1"]
+STAFF = ["/counter", "/supervisor", "/supervisor/day", "/supervisor/trend", "/rate/1"] + [
+    f"/admin/{slug}" for slug in ("office", "procedures", "counters", "notices", "users",
+                                  "devices", "printer-voice", "history")
+]  # fmt: skip
 
 
 def test_pages_raise_no_csp_violation(live_server):

@@ -32,11 +32,12 @@ SCRIPTS = sorted(
         "display/static/*.js",
         "reports/static/*.js",
         "voice/static/voice_admin.js",
+        "admin/static/*.js",
     )  # fmt: skip
     for p in ROOT.glob(pattern)
 )
 TEMPLATES = sorted(ROOT.glob("*/templates/**/*.html"))
-PYTHON = [ROOT / p for p in ("reports/exports.py", "reports/views.py", "kiosk/views.py", "server/views.py", "sms/__init__.py")]  # fmt: skip
+PYTHON = [ROOT / p for p in ("reports/exports.py", "reports/views.py", "kiosk/views.py", "server/views.py", "sms/__init__.py", "admin/views.py")]  # fmt: skip
 VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹàáèéìíòóùúýõãĩũ]", re.I)  # fmt: skip
 
 
