@@ -55,10 +55,11 @@ def main(out: Path) -> None:
 
             page.goto(server.url + "/admin/procedures")
             page.wait_for_selector("#t-procedures tbody tr")
+            new = page.locator("#t-procedures tbody tr").count()  # the added row's index
             page.click("#add-procedure")
-            page.fill('[data-field="services[6].code"]', "cutru")
-            page.fill('[data-field="services[6].name"]', "Cư trú")
-            page.fill('[data-field="services[6].prefix"]', "a")
+            page.fill(f'[data-field="services[{new}].code"]', "cutru")
+            page.fill(f'[data-field="services[{new}].name"]', "Cư trú")
+            page.fill(f'[data-field="services[{new}].prefix"]', "a")
             page.click("#save")
             page.wait_for_selector(".field-error")
             page.screenshot(path=out / "admin-procedures.png", full_page=True)
