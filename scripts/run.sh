@@ -50,6 +50,7 @@ One-Stop Queue is starting on $base  (Ctrl+C stops it)
   Lobby display (sảnh):  $base/display
   Counter (quầy):        $base/counter
   Supervisor (báo cáo):  $base/supervisor
+  Admin (quản trị):      $base/admin
   Health:                $base/api/health
   (nginx on port $PORT, gunicorn on 127.0.0.1:$APP_PORT)
 
