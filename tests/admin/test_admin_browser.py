@@ -322,11 +322,16 @@ def test_a_procedure_added_and_assigned_on_the_pages_reaches_the_screens_live(br
     kiosk.wait_for_function("document.getElementById('r-number').textContent === 'H001'")
     console = signed_in(browser, server, name="lan", path="/counter?counter=2")
     console.wait_for_function("document.getElementById('w-total').textContent !== '0'")
-    for _ in range(5):  # tickets the earlier tests took wait ahead of it
-        console.keyboard.press("n")
-        console.wait_for_function("!document.getElementById('b-next').disabled")
-        if console.inner_text("#t-number") == "H001":
+    for _ in range(40):  # tickets the earlier tests took (any number) wait ahead of it
+        shown = console.inner_text("#t-number")
+        if shown == "H001":
             break
+        # A key with a ticket held waits a moment (it may start a scanner's burst): wait for
+        # the call itself, not just for the button.
+        console.keyboard.press("n")
+        console.wait_for_function(
+            "(shown) => document.getElementById('t-number').textContent !== shown", arg=shown
+        )
     assert console.inner_text("#t-number") == "H001"
     tv.wait_for_function("document.getElementById('hero-number').textContent === 'H001'")
     for p in (kiosk, tv):
