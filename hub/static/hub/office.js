@@ -11,15 +11,7 @@
   const val = (v) => (v === null || v === undefined ? "–" : String(v));
   let chart = null;
 
-  function row(cells) {
-    const tr = document.createElement("tr");
-    for (const c of cells) {
-      const td = document.createElement("td");
-      if (c instanceof Node) td.appendChild(c); else td.textContent = c;
-      tr.appendChild(td);
-    }
-    return tr;
-  }
+  const row = Hub.row; // hub/common.js, loaded before this script
 
   // A procedure's name leads to it compared across offices, over the same day.
   function compareLink(key, date) {
