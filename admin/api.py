@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from core import events
 from core.devices import KINDS
 from core.errors import BadRequest, Conflict, NotFound
-from core.timeutil import iso, office_day
+from core.timeutil import iso
 from core.users import ROLES
 from server.kernel import body, clerk_name, current_actor, ext, require
 
@@ -144,17 +144,9 @@ def reset_password(name: str):
 @require("admin")
 def procedures():
     """Every procedure ever configured (retired ones inactive) and today's last number of each."""
-    e = ext()
-    office = e.settings.office
-    day = office_day(e.clock(), office.tz, office.day_starts_at)
-    rows = e.store.reader().execute(
-        "SELECT s.code, s.name, s.name_en, s.prefix, s.range_start, s.range_end, s.active,"
-        " q.last AS last_today FROM services s"
-        " LEFT JOIN sequences q ON q.service = s.code AND q.day = ? ORDER BY s.active DESC, s.sort",
-        (day,),
-    )
-    out = [{**dict(r), "active": bool(r["active"])} for r in rows]
-    return jsonify({"day": day, "procedures": out})
+    queue = ext().queue
+    day = queue.day()
+    return jsonify({"day": day, "procedures": queue.line.procedures(day)})
 
 
 def device_json(row: dict, seen: dict) -> dict:

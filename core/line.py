@@ -246,6 +246,16 @@ class Line:
             for s in self.office.services
         ]  # fmt: skip
 
+    def procedures(self, day: str) -> list[dict]:
+        """Every procedure ever configured (retired ones inactive), with `day`'s last number."""
+        rows = self.store.reader().execute(
+            "SELECT s.code, s.name, s.name_en, s.prefix, s.range_start, s.range_end, s.active,"
+            " q.last AS last_today FROM services s LEFT JOIN sequences q"
+            " ON q.service = s.code AND q.day = ? ORDER BY s.active DESC, s.sort",
+            (day,),
+        )
+        return [{**dict(r), "active": bool(r["active"])} for r in rows]
+
     def known_counter(self, number: int) -> None:
         """404 unless `number` is one of this office's counters (no database read)."""
         if self.office.counter(number) is None:

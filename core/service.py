@@ -68,6 +68,10 @@ class QueueService:
     def _today(self, now: float) -> str:
         return office_day(now, self.office.tz, self.office.day_starts_at)
 
+    def day(self) -> str:
+        """Today's office day as numbering sees it (a step back of the clock never moves it)."""
+        return self._day_of(self.clock())
+
     def _day_of(self, now: float) -> str:
         """The office day in effect: on a real clock it never moves back (a step back)."""
         today = self._today(now)
